@@ -1,0 +1,44 @@
+# Two commands for a fresh machine: `make demo` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_WORKERS ?= 2
+
+.PHONY: demo test lint typecheck unit bench clean install
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(STAMP)
+
+## make demo: install, print the demo team's weekly report and plan, write report.html
+demo: $(STAMP)
+	$(BIN)/calendar-slack report --source demo
+	$(BIN)/calendar-slack report --source demo --format html --out report.html
+	@echo "Wrote report.html — open it in a browser."
+
+## make test: lint (ruff), types (mypy) and the whole suite, offline
+test: lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) -p no:cacheprovider
+
+## make bench: the benchmarks of bench/ (not tests); results in bench/results/
+bench: $(STAMP)
+	$(BIN)/python -m bench.metrics_bench
+
+clean:
+	rm -rf $(VENV) report.html .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,33 @@
+"""`--source SPEC` -> the connector that reads it. SPEC is `scheme` or `scheme:argument`.
+
+Schemes: demo, ics:PATH_OR_URL, parquet:PATH (more arrive with the remote connectors).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from calendar_slack.connectors.base import Connector, Loaded, LoadRequest
+from calendar_slack.errors import BadInputError
+
+
+def _registry() -> dict[str, Connector]:
+    # Imported lazily so that `calendar-slack --help` does not pay for every vendor library.
+    from calendar_slack.connectors import demo, ics, parquet
+
+    return {"demo": demo.load, "ics": ics.load, "parquet": parquet.load}
+
+
+def load_sources(specs: Sequence[str], request: LoadRequest) -> Loaded:
+    """Load every source and combine them into one canonical table."""
+    registry = _registry()
+    parts = []
+    for spec in specs:
+        scheme, _, argument = spec.partition(":")
+        connector = registry.get(scheme.strip().lower())
+        if connector is None:
+            raise BadInputError(
+                f"source {spec!r}", f"unknown kind {scheme!r}; use one of {', '.join(registry)}"
+            )
+        parts.append(connector(argument, request))
+    return Loaded.combine(parts)
