@@ -67,8 +67,12 @@ class PlannerPrefs(_Strict):
     reflection_time: Literal["morning", "afternoon", "none"] = "afternoon"
     daily_reserve: int = Field(60, ge=0, le=1440)
     show_as: dict[BlockKind, Literal["busy", "free"]] = Field(
-        default_factory=lambda: {"focus": "busy", "buffer": "busy", "reflection": "busy",
-                                 "lunch": "busy"}
+        default_factory=lambda: {
+            "focus": "busy",
+            "buffer": "busy",
+            "reflection": "busy",
+            "lunch": "busy",
+        }
     )
     no_move_hours: int = Field(20, ge=0, le=24 * 14)
 
@@ -136,6 +140,36 @@ class PersonSettings(_Strict):
         return WorkingHours.parse(self.working_hours)
 
 
+class GoogleSettings(_Strict):
+    """[google]: endpoint override (or CALENDAR_SLACK_GOOGLE_ENDPOINT), calendars to read."""
+
+    endpoint: str | None = None
+    calendars: tuple[str, ...] = ("primary",)
+    client_secrets: str | None = None
+    booking: bool = False
+
+
+class OutlookSettings(_Strict):
+    """[outlook]: Graph endpoint / authority overrides, app registration, calendars to read."""
+
+    endpoint: str | None = None
+    authority: str | None = None
+    client_id: str | None = None
+    tenant: str = "common"
+    calendars: tuple[str, ...] = ()
+    booking: bool = False
+
+
+class CalDAVSettings(_Strict):
+    """[caldav]: server URL and user; the password comes from the environment, not the CLI."""
+
+    url: str | None = None
+    username: str | None = None
+    password: str | None = None
+    calendars: tuple[str, ...] = ()
+    booking: bool = False
+
+
 class Config(_Strict):
     """The whole config file."""
 
@@ -146,6 +180,9 @@ class Config(_Strict):
     people: dict[str, dict[str, Any]] = Field(default_factory=dict)
     sources: tuple[str, ...] = ()
     me: str | None = None
+    google: GoogleSettings = Field(default_factory=GoogleSettings)
+    outlook: OutlookSettings = Field(default_factory=OutlookSettings)
+    caldav: CalDAVSettings = Field(default_factory=CalDAVSettings)
 
     def person(self, person: str) -> PersonSettings:
         """Settings for `person`: [defaults] and [planner], overridden by [people."person"]."""

@@ -1,0 +1,98 @@
+"""The write side every bookable calendar offers, and where incremental-sync state is kept.
+
+Booking (booking.py) speaks only this protocol, so one booking test suite runs unchanged
+against Google, Outlook and CalDAV. Every block we write carries our tag and a deterministic
+key; only tagged events are ever listed, changed or deleted through this interface.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+import pandas as pd
+
+BlockKind = Literal["focus", "buffer", "reflection", "lunch"]
+ShowAs = Literal["busy", "free"]
+
+#: The tag's name in every vendor's representation (ICS property, Google private extended
+#: property key, Graph extended property name).
+TAG = "X-CALENDAR-SLACK-TAG"
+TAG_KEY = "calendarSlackKey"
+TAG_KIND = "calendarSlackKind"
+
+
+@dataclass(frozen=True)
+class BlockWrite:
+    """A block we want in the calendar. `key` is deterministic (same plan -> same key)."""
+
+    key: str
+    kind: BlockKind
+    start: pd.Timestamp
+    end: pd.Timestamp
+    title: str
+    show_as: ShowAs = "busy"
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class RemoteBlock:
+    """One of our tagged blocks as the calendar holds it now."""
+
+    key: str
+    remote_id: str
+    kind: BlockKind
+    start: pd.Timestamp
+    end: pd.Timestamp
+    title: str
+    show_as: ShowAs
+    etag: str | None
+
+
+class BlockWriter(Protocol):
+    """Tagged-block operations on one person's calendar."""
+
+    def list_ours(self, start: pd.Timestamp, end: pd.Timestamp) -> list[RemoteBlock]:
+        """Our tagged blocks overlapping [start, end); foreign events never appear here."""
+        ...
+
+    def get(self, key: str) -> RemoteBlock | None:
+        """Our block with this key, or None when it does not exist (e.g. the person deleted it)."""
+        ...
+
+    def create(self, block: BlockWrite) -> RemoteBlock:
+        """Create idempotently: a second create with the same key returns the existing block."""
+        ...
+
+    def update(self, remote: RemoteBlock, block: BlockWrite) -> RemoteBlock:
+        """Change our block, sending `remote.etag`; ConflictError when it changed since."""
+        ...
+
+    def delete(self, remote: RemoteBlock) -> None:
+        """Delete our block, sending `remote.etag`; ConflictError when it changed since,
+        NotFoundError when it is already gone."""
+        ...
+
+
+class SyncState(Protocol):
+    """Where a connector keeps sync tokens / delta links (store.py persists it)."""
+
+    def get(self, key: str) -> str | None: ...
+
+    def put(self, key: str, value: str | None) -> None: ...
+
+
+class MemorySyncState:
+    """A SyncState in a dict: for tests and one-shot runs."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+
+    def get(self, key: str) -> str | None:
+        return self.values.get(key)
+
+    def put(self, key: str, value: str | None) -> None:
+        if value is None:
+            self.values.pop(key, None)
+        else:
+            self.values[key] = value
