@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -22,6 +22,7 @@ from calendar_slack.workhours import WEEKDAYS, WorkingHours, parse_clock, parse_
 
 APP = "calendar-slack"
 BlockKind = Literal["focus", "buffer", "reflection", "lunch"]
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class _Strict(BaseModel):
@@ -67,7 +68,7 @@ class PlannerPrefs(_Strict):
     reflection_time: Literal["morning", "afternoon", "none"] = "afternoon"
     daily_reserve: int = Field(60, ge=0, le=1440)
     show_as: dict[BlockKind, Literal["busy", "free"]] = Field(
-        default_factory=lambda: {
+        default_factory=lambda: {  # type: ignore[arg-type,return-value]
             "focus": "busy",
             "buffer": "busy",
             "reflection": "busy",
@@ -211,14 +212,14 @@ def load_config(path: Path | None = None) -> Config:
         path = Path(os.environ.get("CALENDAR_SLACK_CONFIG") or default_config_path())
     if not path.exists():
         if explicit:
-            raise BadInputError(f"config file {path}", "does not exist")
+            raise BadInputError(f"config file {path}", "does not exist") from None
         return Config()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise BadInputError(f"config file {path}", f"cannot be read ({exc})")
+        raise BadInputError(f"config file {path}", f"cannot be read ({exc})") from None
     except tomllib.TOMLDecodeError as exc:
-        raise BadInputError(f"config file {path}", f"is not valid TOML ({exc})")
+        raise BadInputError(f"config file {path}", f"is not valid TOML ({exc})") from None
     config = _validated(Config, data, f"config file {path}")
     for person in config.people:  # fail early, naming the person, not at first use
         config.person(person)
@@ -227,7 +228,7 @@ def load_config(path: Path | None = None) -> Config:
     return config
 
 
-def _validated(model: type[Any], data: Any, where: str) -> Any:
+def _validated(model: type[ModelT], data: Any, where: str) -> ModelT:
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -77,7 +77,7 @@ def coerce(frame: pd.DataFrame) -> pd.DataFrame:
     """
     missing = [name for name in COLUMNS if name not in frame.columns]
     if missing:
-        raise BadInputError("event table", f"missing column(s) {', '.join(missing)}")
+        raise BadInputError("event table", f"missing column(s) {', '.join(missing)}") from None
     out: dict[str, pd.Series] = {}
     for name, dtype in COLUMNS.items():
         column = frame[name]
@@ -89,7 +89,9 @@ def coerce(frame: pd.DataFrame) -> pd.DataFrame:
             else:
                 column = column.astype(dtype)
         except (TypeError, ValueError) as exc:
-            raise BadInputError("event table", f"column {name!r} cannot be read as {dtype}: {exc}")
+            raise BadInputError(
+                "event table", f"column {name!r} cannot be read as {dtype}: {exc}"
+            ) from None
         out[name] = column
     return pd.DataFrame(out, index=frame.index)
 
@@ -101,7 +103,7 @@ def validate(frame: pd.DataFrame) -> pd.DataFrame:
     """
     missing = [name for name in COLUMNS if name not in frame.columns]
     if missing:
-        raise BadInputError("event table", f"missing column(s) {', '.join(missing)}")
+        raise BadInputError("event table", f"missing column(s) {', '.join(missing)}") from None
     for name, dtype in COLUMNS.items():
         if frame[name].dtype != dtype:
             raise BadInputError(
@@ -117,10 +119,14 @@ def validate(frame: pd.DataFrame) -> pd.DataFrame:
             )
     bad_span = (frame["end"] <= frame["start"]).to_numpy()
     if bad_span.any():
-        raise BadInputError("event table", f"end is not after start in row(s) {_positions(bad_span)}")
+        raise BadInputError(
+            "event table", f"end is not after start in row(s) {_positions(bad_span)}"
+        ) from None
     negative = (frame["attendees"] < 0).to_numpy()
     if negative.any():
-        raise BadInputError("event table", f"attendees is negative in row(s) {_positions(negative)}")
+        raise BadInputError(
+            "event table", f"attendees is negative in row(s) {_positions(negative)}"
+        ) from None
     keys = frame[["person", "source", "calendar", "event_id"]]
     duplicated = keys.duplicated().to_numpy()
     if duplicated.any():

@@ -46,7 +46,9 @@ class WorkingHours:
         for key, value in spec.items():
             day = key.strip().lower()[:3]
             if day not in WEEKDAYS:
-                raise BadInputError(f"setting {setting}.{key}", "is not a weekday (mon … sun)")
+                raise BadInputError(
+                    f"setting {setting}.{key}", "is not a weekday (mon … sun)"
+                ) from None
             windows[WEEKDAYS.index(day)] = parse_span(value, f"{setting}.{key}")
         return cls(tuple(windows))  # type: ignore[arg-type]
 
@@ -60,11 +62,15 @@ def parse_span(value: str | None, setting: str) -> Window:
         return None
     match = _SPAN.match(value)
     if not match:
-        raise BadInputError(f"setting {setting}", f"{value!r} is not HH:MM-HH:MM or 'off'")
+        raise BadInputError(
+            f"setting {setting}", f"{value!r} is not HH:MM-HH:MM or 'off'"
+        ) from None
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     start, end = h1 * 60 + m1, h2 * 60 + m2
     if not (0 <= start < end <= 1440) or m1 >= 60 or m2 >= 60:
-        raise BadInputError(f"setting {setting}", f"{value!r} must run forward within one day")
+        raise BadInputError(
+            f"setting {setting}", f"{value!r} must run forward within one day"
+        ) from None
     return start, end
 
 
@@ -72,7 +78,7 @@ def parse_clock(value: str, setting: str) -> int:
     """'09:30' -> 570 minutes after midnight."""
     match = re.match(r"^\s*(\d{1,2}):(\d{2})\s*$", value)
     if not match or int(match.group(1)) > 24 or int(match.group(2)) >= 60:
-        raise BadInputError(f"setting {setting}", f"{value!r} is not a time of day HH:MM")
+        raise BadInputError(f"setting {setting}", f"{value!r} is not a time of day HH:MM") from None
     return int(match.group(1)) * 60 + int(match.group(2))
 
 
@@ -83,19 +89,21 @@ def zone(name: str) -> ZoneInfo:
             raise ValueError
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, TypeError, IsADirectoryError):
-        raise BadInputError(f"time zone {name!r}", "is not a known IANA zone (e.g. Europe/Stockholm)")
+        raise BadInputError(
+            f"time zone {name!r}", "is not a known IANA zone (e.g. Europe/Stockholm)"
+        ) from None
 
 
 def parse_week(text: str) -> tuple[dt.date, dt.date]:
     """'2026-W48' -> (Monday, Sunday) of that ISO week."""
     match = _WEEK.match(text.strip())
     if not match:
-        raise BadInputError(f"week {text!r}", "is not an ISO week like 2026-W48")
+        raise BadInputError(f"week {text!r}", "is not an ISO week like 2026-W48") from None
     year, week = int(match.group(1)), int(match.group(2))
     try:
         monday = dt.date.fromisocalendar(year, week, 1)
     except ValueError:
-        raise BadInputError(f"week {text!r}", f"{year} has no ISO week {week}")
+        raise BadInputError(f"week {text!r}", f"{year} has no ISO week {week}") from None
     return monday, monday + dt.timedelta(days=6)
 
 
@@ -122,9 +130,7 @@ def local_instant(day: dt.date, minute: int, tz: ZoneInfo) -> pd.Timestamp:
     return pd.Timestamp(wall.astimezone(dt.UTC))
 
 
-def day_frame(
-    dates: Sequence[dt.date], tz: ZoneInfo, hours: WorkingHours
-) -> pd.DataFrame:
+def day_frame(dates: Sequence[dt.date], tz: ZoneInfo, hours: WorkingHours) -> pd.DataFrame:
     """Per local date: UTC bounds of the day and of its working window (NaT on a day off).
 
     Columns: date, day_start, day_end, work_start, work_end (datetime64[ns, UTC]).
@@ -150,11 +156,12 @@ def day_frame(
 def date_range(first: dt.date, last: dt.date) -> list[dt.date]:
     """Every date from `first` to `last`, inclusive."""
     if last < first:
-        raise BadInputError(f"date range {first}..{last}", "ends before it starts")
+        raise BadInputError(f"date range {first}..{last}", "ends before it starts") from None
     return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
 
 
 def utc_minutes(values: pd.Series) -> np.ndarray:
     """UTC timestamps -> int64 minutes since the epoch (floor)."""
     ns = values.astype("datetime64[ns, UTC]").array.asi8  # type: ignore[attr-defined]
-    return np.floor_divide(ns, 60_000_000_000)
+    minutes: np.ndarray = np.floor_divide(ns, 60_000_000_000)
+    return minutes

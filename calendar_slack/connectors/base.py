@@ -64,7 +64,9 @@ class Loaded:
             return Loaded(schema.empty_frame())
         frames = [p.events for p in parts if len(p.events)]
         events = (
-            schema.validate(pd.concat(frames, ignore_index=True)) if frames else schema.empty_frame()
+            schema.validate(pd.concat(frames, ignore_index=True))
+            if frames
+            else schema.empty_frame()
         )
         zones: dict[str, str] = {}
         dropped: Counter[str] = Counter()
