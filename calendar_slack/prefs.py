@@ -100,14 +100,14 @@ class PlannerPrefs(_Strict):
     @classmethod
     def _clock(cls, value: str | None) -> str | None:
         if value is not None:
-            parse_clock(value, "planner.not_before")
+            _as_value_error(parse_clock, value)
         return value
 
     @field_validator("lunch_window")
     @classmethod
     def _lunch(cls, value: str | None) -> str | None:
         if value is not None:
-            parse_span(value, "planner.lunch_window")
+            _as_value_error(parse_span, value)
         return value
 
     @model_validator(mode="after")
@@ -220,11 +220,15 @@ def load_config(path: Path | None = None) -> Config:
         raise BadInputError(f"config file {path}", f"cannot be read ({exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise BadInputError(f"config file {path}", f"is not valid TOML ({exc})") from None
-    config = _validated(Config, data, f"config file {path}")
-    for person in config.people:  # fail early, naming the person, not at first use
-        config.person(person)
-    if config.planner:
-        _validated(PlannerPrefs, config.planner, "[planner]")
+    try:
+        config = _validated(Config, data, "")
+        config.defaults.hours()
+        for person in config.people:  # fail early, naming the person, not at first use
+            config.person(person).hours()
+        if config.planner:
+            _validated(PlannerPrefs, config.planner, "[planner]")
+    except BadInputError as exc:
+        raise BadInputError(f"config file {path}: {exc.what}".rstrip(": "), exc.cause) from None
     return config
 
 
@@ -235,4 +239,12 @@ def _validated(model: type[ModelT], data: Any, where: str) -> ModelT:
         error = exc.errors()[0]
         setting = ".".join(str(part) for part in error["loc"]) or "(top level)"
         message = str(error["msg"]).removeprefix("Value error, ")
-        raise BadInputError(f"{where}: setting {setting}", message) from None
+        raise BadInputError(f"{where}: setting {setting}".lstrip(": "), message) from None
+
+
+def _as_value_error(parse: Any, value: str) -> None:
+    """Run a workhours parser inside a pydantic validator, so the error names the setting."""
+    try:
+        parse(value, "")
+    except BadInputError as exc:
+        raise ValueError(exc.cause) from None

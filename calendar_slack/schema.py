@@ -85,7 +85,16 @@ def coerce(frame: pd.DataFrame) -> pd.DataFrame:
             if dtype == UTC_NS:
                 column = pd.to_datetime(column, utc=True).astype(UTC_NS)
             elif name in CATEGORIES:
-                column = column.astype("string").astype(dtype)
+                text = column.astype("string")
+                unknown = (text.notna() & ~text.isin(CATEGORIES[name])).to_numpy()
+                if unknown.any():
+                    first = text[unknown].iloc[0]
+                    raise BadInputError(
+                        "event table",
+                        f"column {name!r} has unknown value {first!r} in row(s) "
+                        f"{_positions(unknown)}; expected one of {', '.join(CATEGORIES[name])}",
+                    )
+                column = text.astype(dtype)
             else:
                 column = column.astype(dtype)
         except (TypeError, ValueError) as exc:

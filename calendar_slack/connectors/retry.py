@@ -63,18 +63,30 @@ def call(fn: Callable[[], T], classify: Classifier, policy: RetryPolicy | None =
                 raise
             raise verdict from exc
 
-    def wait(state: tenacity.RetryCallState) -> float:
+    def elapsed(state: tenacity.RetryCallState) -> float:
+        # Slept time counts even when `sleep` is a test recorder that returns at once.
+        return max(state.seconds_since_start or 0.0, state.idle_for)
+
+    def asked_wait(state: tenacity.RetryCallState) -> float | None:
         exc = state.outcome.exception() if state.outcome else None
-        delay = float(jitter(state))
-        if isinstance(exc, Retry) and exc.retry_after_s is not None:
-            delay = max(delay, exc.retry_after_s)
-        elapsed = state.seconds_since_start or 0.0
-        return max(0.0, min(delay, policy.max_total_s - elapsed))
+        return exc.retry_after_s if isinstance(exc, Retry) else None
+
+    def stop(state: tenacity.RetryCallState) -> bool:
+        remaining = policy.max_total_s - elapsed(state)
+        asked = asked_wait(state)
+        return (
+            state.attempt_number >= policy.max_attempts
+            or remaining <= 0
+            or (asked is not None and asked > remaining)  # cannot honour it: give up now
+        )
+
+    def wait(state: tenacity.RetryCallState) -> float:
+        delay = max(float(jitter(state)), asked_wait(state) or 0.0)
+        return max(0.0, min(delay, policy.max_total_s - elapsed(state)))
 
     retrying = tenacity.Retrying(
         retry=tenacity.retry_if_exception_type(Retry),
-        stop=tenacity.stop_after_attempt(policy.max_attempts)
-        | tenacity.stop_after_delay(policy.max_total_s),
+        stop=stop,
         wait=wait,
         sleep=policy.sleep,
         reraise=True,
@@ -82,7 +94,8 @@ def call(fn: Callable[[], T], classify: Classifier, policy: RetryPolicy | None =
     try:
         return retrying(attempt)
     except Retry as last:
-        attempts = policy.max_attempts
+        count = retrying.statistics.get("attempt_number", policy.max_attempts)
+        attempts = f"{count} attempt" + ("s" if count != 1 else "")
         if last.rate_limited:
             raise RateLimitedError(
                 f"still rate-limited after {attempts} attempts ({last.reason}); try again later",
