@@ -15,7 +15,10 @@ from calendar_slack.connectors.remote import BlockWriter
 
 
 class CalendarHarness(Protocol):
-    writer: BlockWriter
+    @property
+    def writer(self) -> BlockWriter:
+        """The connector's BlockWriter for the calendar under test (an attribute is fine)."""
+        ...
 
     def add_foreign_event(
         self, start: pd.Timestamp, end: pd.Timestamp, title: str, attendees: int = 1

@@ -1,0 +1,28 @@
+"""Which calendars the booking suite runs against, and how to open each one for a test.
+
+Every entry yields a CalendarHarness (tests/fakes/harness.py). The remote ones start their
+server (fake Google, fake Graph, real Radicale) on loopback for the duration of one test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+
+from tests.fakes.harness import CalendarHarness
+from tests.fakes.memory_calendar import MemoryCalendar
+
+
+@contextmanager
+def _memory() -> Iterator[CalendarHarness]:
+    yield MemoryCalendar()
+
+
+OPENERS: dict[str, Callable[[], AbstractContextManager[CalendarHarness]]] = {
+    "memory": _memory,
+}
+HARNESSES = tuple(OPENERS)
+
+
+def open_harness(name: str) -> AbstractContextManager[CalendarHarness]:
+    return OPENERS[name]()
