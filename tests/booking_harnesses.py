@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
+from tests.fakes.google_harness import google_harness
 from tests.fakes.harness import CalendarHarness
 from tests.fakes.memory_calendar import MemoryCalendar
 
@@ -20,6 +21,7 @@ def _memory() -> Iterator[CalendarHarness]:
 
 OPENERS: dict[str, Callable[[], AbstractContextManager[CalendarHarness]]] = {
     "memory": _memory,
+    "google": google_harness,
 }
 HARNESSES = tuple(OPENERS)
 
