@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
 from tests.fakes.google_harness import google_harness
+from tests.fakes.graph_harness import graph_harness
 from tests.fakes.harness import CalendarHarness
 from tests.fakes.memory_calendar import MemoryCalendar
 
@@ -22,6 +23,7 @@ def _memory() -> Iterator[CalendarHarness]:
 OPENERS: dict[str, Callable[[], AbstractContextManager[CalendarHarness]]] = {
     "memory": _memory,
     "google": google_harness,
+    "outlook": graph_harness,
 }
 HARNESSES = tuple(OPENERS)
 
