@@ -1,6 +1,8 @@
 """`--source SPEC` -> the connector that reads it. SPEC is `scheme` or `scheme:argument`.
 
-Schemes: demo, ics:PATH_OR_URL, parquet:PATH (more arrive with the remote connectors).
+Schemes: demo, ics:PATH_OR_URL, parquet:PATH, google[:CALENDAR_ID], outlook[:CALENDAR_ID],
+caldav:URL. Remote sources read their endpoint and credentials from the config file and the
+environment (docs/connectors.md), never from the command line.
 """
 
 from __future__ import annotations
@@ -13,9 +15,15 @@ from calendar_slack.errors import BadInputError
 
 def _registry() -> dict[str, Connector]:
     # Imported lazily so that `calendar-slack --help` does not pay for every vendor library.
-    from calendar_slack.connectors import demo, ics, parquet
+    from calendar_slack.connectors import demo, google, ics, outlook, parquet
 
-    return {"demo": demo.load, "ics": ics.load, "parquet": parquet.load}
+    return {
+        "demo": demo.load,
+        "ics": ics.load,
+        "parquet": parquet.load,
+        "google": google.load,
+        "outlook": outlook.load,
+    }
 
 
 def load_sources(specs: Sequence[str], request: LoadRequest) -> Loaded:
