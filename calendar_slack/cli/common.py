@@ -1,9 +1,9 @@
-"""The `calendar-slack` command: a thin Typer shell over sources, the weekly pipeline and renderers.
+"""What every `calendar-slack` command shares: options, period and zone resolution, loading,
+rendering, and the rule that every CalendarSlackError becomes one line on stderr and exit 2.
 
-This is the only place that reads the clock (`now` can be pinned with the hidden `--now` option
-or CALENDAR_SLACK_NOW, so tests and reruns are reproducible) and the only place that prints.
-Every CalendarSlackError becomes one line on stderr, "calendar-slack: error: ...", and exit
-code 2 (as for usage errors); every file is written atomically.
+This package is the only place that reads the clock (`now` can be pinned with the hidden `--now`
+option or CALENDAR_SLACK_NOW, so tests and reruns are reproducible) and the only place that
+prints. Every file is written atomically.
 
 Decisions:
 - The "current week" is the ISO week of `now` in --tz, else the config's zone for --me (or the
@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import enum
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -38,23 +37,14 @@ from calendar_slack.errors import (
     RateLimitedError,
     ServiceError,
 )
-from calendar_slack.prefs import Config, default_config_path, load_config
+from calendar_slack.prefs import Config
 from calendar_slack.report.atomic import check_target, write_text
 from calendar_slack.report.model import Report
 from calendar_slack.sources import load_sources
-from calendar_slack.weekly import build_report
 from calendar_slack.workhours import local_midnight, parse_week, zone
 
 EXIT_ERROR = 2
 MAX_DAYS = 366
-
-app = typer.Typer(
-    name="calendar-slack",
-    help="Measure how heavy and fragmented your calendar weeks are, and put air back into them.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
 
 
 class Format(enum.StrEnum):
@@ -147,157 +137,22 @@ Now = Annotated[
 ]
 
 
-# --- commands -----------------------------------------------------------------------------
-
-
-@app.command()
-def report(
-    source: Sources = None,
-    me: Me = None,
-    tz: Tz = None,
-    week: Week = None,
-    from_: From = None,
-    to: To = None,
-    fmt: Annotated[
-        Format,
-        typer.Option(
-            "--format",
-            "-f",
-            help="table (terminal), json (stdout or --out), html (one self-contained file), "
-            "csv or parquet (one row per person-day, need --out). E.g. --format html.",
-        ),
-    ] = Format.table,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            "-o",
-            metavar="FILE",
-            help="Write here instead of the terminal, e.g. --out week.html. html defaults to "
-            "report.html; csv and parquet need it.",
-        ),
-    ] = None,
-    redact: Redact = False,
-    config: ConfigFile = None,
-    now: Now = None,
-) -> None:
-    """Weekly load report: per person and day, meetings, focus time, fragmentation, load score,
-    and what changed since the period before (wins first).
-
-    Example: calendar-slack report --source ics:work.ics --me you@example.com --week 2026-W48
-    """
-    with _errors():
-        settings = load_config(config.expanduser() if config else None)
-        target = _output_target(fmt, out.expanduser() if out else None)
-        plan = _plan(settings, source, me, tz, week, from_, to, now, redact, days_before=True)
-        loaded = _load(plan.specs, plan.request)
-        zones = _zones(loaded, plan.request, plan.me)
-        result = build_report(loaded.events, zones, settings, plan.first, plan.last)
-        _emit(result, fmt, target, loaded, settings, plan.note)
-
-
-@app.command()
-def export(
-    out: Annotated[
-        Path,
-        typer.Option(
-            "--out",
-            "-o",
-            metavar="FILE",
-            help="Parquet file to write, e.g. --out events.parquet (read it back with "
-            "--source parquet:events.parquet).",
-        ),
-    ],
-    source: Sources = None,
-    me: Me = None,
-    tz: Tz = None,
-    week: Week = None,
-    from_: From = None,
-    to: To = None,
-    redact: Redact = False,
-    config: ConfigFile = None,
-    now: Now = None,
-) -> None:
-    """Save the canonical event table of a period to Parquet, to analyse or share later.
-
-    Example: calendar-slack export --source ics:work.ics --week 2026-W48 --out events.parquet
-    """
-    with _errors():
-        settings = load_config(config.expanduser() if config else None)
-        out = out.expanduser()
-        check_target(out)
-        plan = _plan(settings, source, me, tz, week, from_, to, now, redact, days_before=False)
-        loaded = _load(plan.specs, plan.request)
-        zones = _zones(loaded, plan.request, plan.me)
-        events = _within(loaded.events, zones, plan.first, plan.last)
-        from calendar_slack.connectors.parquet import save
-
-        save(events, out)
-        _say(f"Wrote {len(events)} events of {len(zones)} people to {out}")
-
-
-@app.command("config-path")
-def config_path(config: ConfigFile = None) -> None:
-    """Print where the config file is read from, and an example config to start from."""
-    with _errors():
-        path = config or Path(os.environ.get("CALENDAR_SLACK_CONFIG") or default_config_path())
-        state = "exists" if path.is_file() else "does not exist yet: all defaults apply"
-        typer.echo(f"{path}  ({state})")
-        typer.echo("")
-        typer.echo("Example (every section is optional):")
-        typer.echo("")
-        typer.echo(EXAMPLE_CONFIG, nl=False)
-
-
-EXAMPLE_CONFIG = """\
-# Where to read calendars when --source is not given, and who "me" is.
-sources = ["ics:/home/you/calendars/work.ics"]
-me = "you@example.com"
-
-[defaults]
-tz = "Europe/Stockholm"
-
-[defaults.working_hours]
-mon = "09:00-17:00"
-fri = "09:00-15:00"
-sat = "off"
-
-[metrics]
-focus_min_block = 120   # minutes of free time that count as focus time
-b2b_gap = 5             # a meeting starting sooner than this after another is back-to-back
-
-[classify]
-all_day_busy = false
-
-[planner]
-weekly_focus_goal = 600
-
-[people."you@example.com"]
-tz = "Europe/Stockholm"
-"""
-
-
-def main() -> None:
-    """Console-script entry point."""
-    app()
-
-
 # --- helpers ------------------------------------------------------------------------------
 
 
 @contextlib.contextmanager
-def _errors() -> Iterator[None]:
+def errors() -> Iterator[None]:
     """Turn our exception family (and file-system errors) into one line on stderr, exit 2."""
     try:
         yield
     except CalendarSlackError as exc:
-        _fail(str(exc), _hint(exc))
+        fail(str(exc), hint(exc))
     except OSError as exc:
         name = f"{exc.filename}: " if exc.filename else ""
-        _fail(f"{name}{exc.strerror or exc}")
+        fail(f"{name}{exc.strerror or exc}")
 
 
-def _hint(exc: CalendarSlackError) -> str | None:
+def hint(exc: CalendarSlackError) -> str | None:
     """What to do next, where the message alone does not say it."""
     if isinstance(exc, BadInputError):
         if exc.what.startswith("week "):
@@ -312,7 +167,7 @@ def _hint(exc: CalendarSlackError) -> str | None:
     return None
 
 
-def _fail(message: str, hint: str | None = None) -> NoReturn:
+def fail(message: str, hint: str | None = None) -> NoReturn:
     line = " ".join(message.split())
     if hint:
         line += f" ({hint})"
@@ -320,11 +175,11 @@ def _fail(message: str, hint: str | None = None) -> NoReturn:
     raise typer.Exit(EXIT_ERROR)
 
 
-def _say(message: str) -> None:
+def say(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def _output_target(fmt: Format, out: Path | None) -> Path | None:
+def output_target(fmt: Format, out: Path | None) -> Path | None:
     """Where the report goes (None: stdout). Fails before any loading when it cannot work."""
     if out is None and fmt is Format.html:
         out = Path("report.html")
@@ -338,7 +193,7 @@ def _output_target(fmt: Format, out: Path | None) -> Path | None:
 
 
 @dataclass(frozen=True)
-class _Plan:
+class Period:
     """What a command will load and measure, resolved from options, config and clock."""
 
     request: LoadRequest
@@ -349,7 +204,7 @@ class _Plan:
     note: str | None  # said when the demo team stands in for a missing --source
 
 
-def _plan(
+def resolve(
     config: Config,
     source: Sequence[str] | None,
     me: str | None,
@@ -361,7 +216,7 @@ def _plan(
     redact: bool,
     *,
     days_before: bool,
-) -> _Plan:
+) -> Period:
     """Resolve options and config into a LoadRequest, the period and the source specs.
 
     The fetch window runs from the start of the period before (when `days_before`) minus one
@@ -371,9 +226,9 @@ def _plan(
     me_id = (me or config.me or "").strip().lower() or None
     if tz is not None:
         zone(tz)
-    now = _now(now_text)
-    week_zone = _week_zone(tz, config, me_id)
-    first, last = _period(week, from_, to, now, week_zone)
+    now = parse_now(now_text)
+    week_zone = zone_for_week(tz, config, me_id)
+    first, last = period_of(week, from_, to, now, week_zone)
     begin = first - dt.timedelta(days=(last - first).days + 1) if days_before else first
     start = pd.Timestamp(begin - dt.timedelta(days=1), tz="UTC")
     end = pd.Timestamp(last + dt.timedelta(days=2), tz="UTC")
@@ -385,20 +240,20 @@ def _plan(
             "no --source given and none in the config, so this is the demo team; "
             "try --source ics:calendar.ics"
         )
-        _say(f"note: {note}")
+        say(f"note: {note}")
     request = LoadRequest(
         start=start,
         end=end,
         config=config,
         me=me_id,
         tz_override=tz,
-        fallback_tz=_local_zone(),
+        fallback_tz=local_zone(),
         redact=redact,
     )
-    return _Plan(request, first, last, specs, me_id, note)
+    return Period(request, first, last, specs, me_id, note)
 
 
-def _now(text: str | None) -> dt.datetime:
+def parse_now(text: str | None) -> dt.datetime:
     if text is None:
         return dt.datetime.now(dt.UTC)
     try:
@@ -410,7 +265,7 @@ def _now(text: str | None) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def _local_zone() -> str:
+def local_zone() -> str:
     """This computer's IANA zone name, or UTC when it cannot be told."""
     try:
         import tzlocal
@@ -422,15 +277,15 @@ def _local_zone() -> str:
         return "UTC"
 
 
-def _week_zone(tz: str | None, config: Config, me: str | None) -> str:
+def zone_for_week(tz: str | None, config: Config, me: str | None) -> str:
     """The zone whose calendar says which week is "current": --tz, config, then local."""
     configured = config.person(me).tz if me else config.defaults.tz
-    name = tz or configured or _local_zone()
+    name = tz or configured or local_zone()
     zone(name)
     return name
 
 
-def _period(
+def period_of(
     week: str | None, from_: str | None, to: str | None, now: dt.datetime, tz: str
 ) -> tuple[dt.date, dt.date]:
     if week is not None and (from_ is not None or to is not None):
@@ -447,7 +302,7 @@ def _period(
         raise BadInputError(
             given, f"needs {missing} as well, e.g. --from 2026-11-02 --to 2026-11-15"
         )
-    first, last = _date(from_, "--from"), _date(to, "--to")
+    first, last = parse_date(from_, "--from"), parse_date(to, "--to")
     if last < first:
         raise BadInputError(f"--from {first} --to {last}", "the period ends before it starts")
     if (last - first).days + 1 > MAX_DAYS:
@@ -455,14 +310,14 @@ def _period(
     return first, last
 
 
-def _date(text: str, option: str) -> dt.date:
+def parse_date(text: str, option: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
         raise BadInputError(f"{option} {text!r}", "is not a date like 2026-11-02") from None
 
 
-def _load(specs: Sequence[str], request: LoadRequest) -> Loaded:
+def load_events(specs: Sequence[str], request: LoadRequest) -> Loaded:
     console = Console(stderr=True)
     with console.status(f"Loading calendars from {', '.join(specs)} …"):
         loaded = load_sources(specs, request)
@@ -476,7 +331,7 @@ def _load(specs: Sequence[str], request: LoadRequest) -> Loaded:
     return loaded
 
 
-def _zones(loaded: Loaded, request: LoadRequest, me: str | None) -> dict[str, str]:
+def people_zones(loaded: Loaded, request: LoadRequest, me: str | None) -> dict[str, str]:
     """Every person loaded -> zone (the source's, else --tz / config / local); only `me` if set."""
     people = set(loaded.zones) | {str(p) for p in loaded.events["person"].unique()}
     zones = {p: loaded.zones.get(p) or request.zone_name_for(p) for p in sorted(people)}
@@ -488,7 +343,7 @@ def _zones(loaded: Loaded, request: LoadRequest, me: str | None) -> dict[str, st
     return {me: zones[me]}
 
 
-def _within(
+def within_period(
     events: pd.DataFrame, zones: dict[str, str], first: dt.date, last: dt.date
 ) -> pd.DataFrame:
     """Events of the people in `zones` that overlap their local dates first..last."""
@@ -501,7 +356,7 @@ def _within(
     return events[keep.to_numpy()].reset_index(drop=True)
 
 
-def _emit(
+def emit_report(
     report: Report,
     fmt: Format,
     target: Path | None,
@@ -543,8 +398,4 @@ def _emit(
 
         assert target is not None
         write_parquet(report, target)
-    _say(f"Wrote {target}")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
+    say(f"Wrote {target}")
