@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +31,7 @@ from sqlalchemy import (
     String,
     Text,
     create_engine,
+    delete,
     event,
     select,
 )
@@ -63,6 +64,13 @@ class SyncToken(Base):
     key: Mapped[str] = mapped_column(String(512), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CachedEvent(Base):
+    __tablename__ = "cached_events"
+    scope: Mapped[str] = mapped_column(String(512), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
 
 
 class BlockStateRow(Base):
@@ -331,6 +339,38 @@ class Store:
                 .order_by(LedgerEntry.id)
             )
             return [_entry(r) for r in rows]
+
+
+class StoreEventCache:
+    """Raw vendor events per sync scope, kept in the store (the connectors' EventCache)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def get(self, scope: str, event_id: str) -> dict[str, Any] | None:
+        with self.store.session() as s:
+            row = s.get(CachedEvent, (scope, event_id))
+            return None if row is None else dict(json.loads(row.body))
+
+    def put(self, scope: str, event: Mapping[str, Any]) -> None:
+        body = json.dumps(dict(event), sort_keys=True, default=str)
+        with self.store.session() as s:
+            row = s.get(CachedEvent, (scope, str(event["id"])))
+            if row is None:
+                s.add(CachedEvent(scope=scope, event_id=str(event["id"]), body=body))
+            else:
+                row.body = body
+
+    def events(self, scope: str) -> list[dict[str, Any]]:
+        with self.store.session() as s:
+            rows = s.scalars(
+                select(CachedEvent).where(CachedEvent.scope == scope).order_by(CachedEvent.event_id)
+            )
+            return [dict(json.loads(r.body)) for r in rows]
+
+    def clear(self, scope: str) -> None:
+        with self.store.session() as s:
+            s.execute(delete(CachedEvent).where(CachedEvent.scope == scope))
 
 
 def migrate(engine: Engine) -> None:

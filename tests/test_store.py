@@ -11,7 +11,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from calendar_slack.errors import BadInputError
-from calendar_slack.store import BlockState, Store
+from calendar_slack.store import BlockState, Store, StoreEventCache
 from tests.fakes.postgres_server import postgres_server
 
 
@@ -34,7 +34,8 @@ def store(
     yield opened
     if request.param == "postgresql":  # one server per module: empty it for the next test
         with opened.engine.begin() as connection:
-            for table in ("ledger", "runs", "block_states", "sync_tokens", "accounts"):
+            tables = ("ledger", "runs", "block_states", "sync_tokens", "accounts", "cached_events")
+            for table in tables:
                 connection.execute(text(f"DELETE FROM {table}"))
     opened.close()
 
@@ -45,7 +46,7 @@ def test_migrations_create_every_table_and_are_idempotent(store: Store) -> None:
     assert again.get("k") == "v"
     with store.engine.connect() as connection:
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    assert version == "0001"
+    assert version == "0002"
     again.close()
 
 
@@ -106,3 +107,16 @@ def test_an_unreachable_database_is_a_one_line_bad_input() -> None:
     assert message.startswith("database postgresql+psycopg://nobody:***@127.0.0.1:1/none")
     assert "hunter2" not in message
     assert "\n" not in message
+
+
+def test_event_cache_per_scope(store: Store) -> None:
+    cache = StoreEventCache(store)
+    cache.put("google:me:primary", {"id": "b", "summary": "Stand-up"})
+    cache.put("google:me:primary", {"id": "a", "summary": "1:1"})
+    cache.put("google:me:primary", {"id": "b", "summary": "Stand-up (moved)"})
+    cache.put("google:me:team", {"id": "a", "summary": "Team"})
+    assert cache.get("google:me:primary", "b") == {"id": "b", "summary": "Stand-up (moved)"}
+    assert [e["id"] for e in cache.events("google:me:primary")] == ["a", "b"]
+    cache.clear("google:me:primary")
+    assert cache.events("google:me:primary") == []
+    assert cache.events("google:me:team") == [{"id": "a", "summary": "Team"}]
