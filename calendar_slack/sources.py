@@ -15,7 +15,7 @@ from calendar_slack.errors import BadInputError
 
 def _registry() -> dict[str, Connector]:
     # Imported lazily so that `calendar-slack --help` does not pay for every vendor library.
-    from calendar_slack.connectors import demo, google, ics, outlook, parquet
+    from calendar_slack.connectors import caldav, demo, google, ics, outlook, parquet
 
     return {
         "demo": demo.load,
@@ -23,6 +23,7 @@ def _registry() -> dict[str, Connector]:
         "parquet": parquet.load,
         "google": google.load,
         "outlook": outlook.load,
+        "caldav": caldav.load,
     }
 
 

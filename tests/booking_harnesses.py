@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
+from tests.fakes.caldav_harness import caldav_harness
 from tests.fakes.google_harness import google_harness
 from tests.fakes.graph_harness import graph_harness
 from tests.fakes.harness import CalendarHarness
@@ -24,6 +25,7 @@ OPENERS: dict[str, Callable[[], AbstractContextManager[CalendarHarness]]] = {
     "memory": _memory,
     "google": google_harness,
     "outlook": graph_harness,
+    "caldav": caldav_harness,
 }
 HARNESSES = tuple(OPENERS)
 

@@ -98,11 +98,11 @@ def call(fn: Callable[[], T], classify: Classifier, policy: RetryPolicy | None =
         attempts = f"{count} attempt" + ("s" if count != 1 else "")
         if last.rate_limited:
             raise RateLimitedError(
-                f"still rate-limited after {attempts} attempts ({last.reason}); try again later",
+                f"still rate-limited after {attempts} ({last.reason}); try again later",
                 last.retry_after_s,
             ) from last
         raise ServiceError(
-            f"service kept failing after {attempts} attempts ({last.reason}); try again later"
+            f"service kept failing after {attempts} ({last.reason}); try again later"
         ) from last
 
 
