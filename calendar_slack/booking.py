@@ -96,27 +96,45 @@ def desired_blocks(
     person: str,
     blocks: Iterable[tuple[str, pd.Timestamp, pd.Timestamp]],
     tz: ZoneInfo,
-    show_as: Mapping[str, ShowAs],
+    show_as: Mapping[BlockKind, ShowAs],
+    reserved: Iterable[str] = (),
 ) -> list[BlockWrite]:
-    """Planned (kind, start, end) blocks -> the BlockWrites we want in the calendar."""
+    """Planned (kind, start, end) blocks -> the BlockWrites we want in the calendar.
+
+    `reserved` keys belong to blocks that stay as they are (locked ones): new blocks skip them,
+    so a locked block's key is never reused for a different block.
+    """
+    taken = set(reserved)
     slots: dict[tuple[str, dt.date], int] = defaultdict(int)
     wanted = []
     for kind, start, end in sorted(blocks, key=lambda b: (b[1], b[2], b[0])):
         local_date = start.tz_convert(tz).date()
-        slot = slots[(kind, local_date)]
+        key = block_key(person, kind, local_date, slots[(kind, local_date)])
+        while key in taken:
+            slots[(kind, local_date)] += 1
+            key = block_key(person, kind, local_date, slots[(kind, local_date)])
         slots[(kind, local_date)] += 1
+        taken.add(key)
         wanted.append(
             BlockWrite(
-                key=block_key(person, kind, local_date, slot),
+                key=key,
                 kind=_kind(kind),
                 start=start.tz_convert("UTC"),
                 end=end.tz_convert("UTC"),
                 title=TITLES[kind],
-                show_as=show_as.get(kind, "busy"),
+                show_as=show_as.get(_kind(kind), "busy"),
                 description=DESCRIPTION,
             )
         )
     return wanted
+
+
+def is_locked(block: RemoteBlock, states: Mapping[str, BlockState]) -> bool:
+    """The person edited this block of ours (or we locked it earlier): never touch it."""
+    state = states.get(block.key)
+    return state is not None and (
+        state.status == "locked" or (state.etag is not None and block.etag != state.etag)
+    )
 
 
 def compute_diff(
@@ -130,10 +148,7 @@ def compute_diff(
     create, update, delete, unchanged, locked, skipped = [], [], [], [], [], []
     for key in sorted(have, key=lambda k: (have[k].start, k)):
         block = have[key]
-        state = states.get(key)
-        if state is not None and (
-            state.status == "locked" or (state.etag is not None and block.etag != state.etag)
-        ):
+        if is_locked(block, states):
             locked.append(block)  # the person edited it: never overwrite
         elif key not in want:
             delete.append(block)

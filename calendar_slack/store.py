@@ -325,6 +325,14 @@ class Store:
             )
             return [_entry(r) for r in rows]
 
+    def runs(self, limit: int = 20) -> list[RunInfo]:
+        """The newest runs first."""
+        with self.session() as s:
+            rows = s.scalars(select(Run).order_by(Run.started_at.desc()).limit(limit))
+            return [
+                RunInfo(r.run_id, r.person, r.source, r.kind, r.status, r.started_at) for r in rows
+            ]
+
     def pending(self, person: str, source: str) -> list[Entry]:
         """Entries of any run for (person, source) left pending by a crash, oldest first."""
         with self.session() as s:
@@ -367,6 +375,12 @@ class StoreEventCache:
                 select(CachedEvent).where(CachedEvent.scope == scope).order_by(CachedEvent.event_id)
             )
             return [dict(json.loads(r.body)) for r in rows]
+
+    def remove(self, scope: str, event_id: str) -> None:
+        with self.store.session() as s:
+            row = s.get(CachedEvent, (scope, event_id))
+            if row is not None:
+                s.delete(row)
 
     def clear(self, scope: str) -> None:
         with self.store.session() as s:
