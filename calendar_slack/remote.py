@@ -83,6 +83,17 @@ def google_credentials(store: Store, person: str | None) -> str | None:
     return secret.decode() if secret is not None else None
 
 
+def check_bookable(spec: str) -> tuple[str, str]:
+    """(scheme, argument) of a source that can be booked into, else a one-line BadInputError."""
+    scheme, argument = scheme_of(spec)
+    if scheme not in REMOTE:
+        raise BadInputError(
+            f"source {spec!r}",
+            "cannot be booked into; use google[:CALENDAR], outlook[:CALENDAR] or caldav:URL",
+        )
+    return scheme, argument
+
+
 @dataclass(frozen=True)
 class Target:
     """The calendar one person books into."""
@@ -95,12 +106,7 @@ class Target:
 @contextmanager
 def open_target(spec: str, config: Config, person: str, store: Store) -> Iterator[Target]:
     """The writer of the calendar `spec` names, for `person`; closed afterwards."""
-    scheme, argument = scheme_of(spec)
-    if scheme not in REMOTE:
-        raise BadInputError(
-            f"source {spec!r}",
-            "cannot be booked into; use google[:CALENDAR], outlook[:CALENDAR] or caldav:URL",
-        )
+    scheme, argument = check_bookable(spec)
     if scheme == "google":
         yield _google_target(argument, config, person, store)
     elif scheme == "outlook":
