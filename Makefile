@@ -20,7 +20,8 @@ install: $(STAMP)
 ## make demo: install, print the demo team's weekly report and plan, write report.html
 demo: $(STAMP)
 	$(BIN)/calendar-slack report --source demo
-	$(BIN)/calendar-slack report --source demo --format html --out report.html
+	$(BIN)/calendar-slack plan --source demo
+	$(BIN)/calendar-slack report --source demo --format html --with-plan --out report.html
 	@echo "Wrote report.html — open it in a browser."
 
 ## make test: lint (ruff), types (mypy) and the whole suite, offline

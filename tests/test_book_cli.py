@@ -49,7 +49,7 @@ def calendar(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CalDAV
 
 
 def run(*args: str) -> dict[str, object]:
-    result = CliRunner().invoke(app, [*args, "--now", NOW])
+    result = CliRunner().invoke(app, list(args))
     assert result.exit_code == 0, result.output
     parsed: dict[str, object] = json.loads(result.stdout)
     return parsed

@@ -84,11 +84,21 @@ def book(
     with common.errors():
         settings = load_config(config.expanduser() if config else None)
         period = common.resolve(
-            settings, [source], me, tz, week, None, None, now, False, days_before=False
+            settings,
+            [source],
+            me,
+            tz,
+            week,
+            None,
+            None,
+            now,
+            False,
+            days_before=False,
+            look_ahead=True,
         )
         moment = pd.Timestamp(common.parse_now(now))
         store = Store()
-        loaded = common.load_events(period.specs, period.request)
+        loaded = common.load_events(period.specs, period.request, plan=True)
         zones = common.people_zones(loaded, period.request, period.me)
         if len(zones) != 1:
             raise BadInputError("--me", f"name whose calendar to book (one of {', '.join(zones)})")

@@ -44,6 +44,8 @@ from calendar_slack.sources import load_sources
 from calendar_slack.workhours import local_midnight, parse_week, zone
 
 EXIT_ERROR = 2
+#: Weekday (Friday) from which `plan` and `book` default to the next week.
+LOOK_AHEAD_FROM = 4
 MAX_DAYS = 366
 
 
@@ -216,8 +218,12 @@ def resolve(
     redact: bool,
     *,
     days_before: bool,
+    look_ahead: bool = False,
 ) -> Period:
     """Resolve options and config into a LoadRequest, the period and the source specs.
+
+    `look_ahead` (plan, book): without --week, from Friday on the default is next week, since
+    the current one has too little left to plan.
 
     The fetch window runs from the start of the period before (when `days_before`) minus one
     day to the end of the period plus two days, in UTC, so every zone's local days and the
@@ -228,7 +234,7 @@ def resolve(
         zone(tz)
     now = parse_now(now_text)
     week_zone = zone_for_week(tz, config, me_id)
-    first, last = period_of(week, from_, to, now, week_zone)
+    first, last = period_of(week, from_, to, now, week_zone, look_ahead=look_ahead)
     begin = first - dt.timedelta(days=(last - first).days + 1) if days_before else first
     start = pd.Timestamp(begin - dt.timedelta(days=1), tz="UTC")
     end = pd.Timestamp(last + dt.timedelta(days=2), tz="UTC")
@@ -286,7 +292,13 @@ def zone_for_week(tz: str | None, config: Config, me: str | None) -> str:
 
 
 def period_of(
-    week: str | None, from_: str | None, to: str | None, now: dt.datetime, tz: str
+    week: str | None,
+    from_: str | None,
+    to: str | None,
+    now: dt.datetime,
+    tz: str,
+    *,
+    look_ahead: bool = False,
 ) -> tuple[dt.date, dt.date]:
     if week is not None and (from_ is not None or to is not None):
         raise BadInputError("--week with --from/--to", "give either a week or a date range")
@@ -295,6 +307,8 @@ def period_of(
     if from_ is None and to is None:
         today = now.astimezone(zone(tz)).date()
         monday = today - dt.timedelta(days=today.weekday())
+        if look_ahead and today.weekday() >= LOOK_AHEAD_FROM:
+            monday += dt.timedelta(days=7)
         return monday, monday + dt.timedelta(days=6)
     if from_ is None or to is None:
         given = "--from" if from_ is not None else "--to"
@@ -317,11 +331,14 @@ def parse_date(text: str, option: str) -> dt.date:
         raise BadInputError(f"{option} {text!r}", "is not a date like 2026-11-02") from None
 
 
-def load_events(specs: Sequence[str], request: LoadRequest) -> Loaded:
+def load_events(specs: Sequence[str], request: LoadRequest, *, plan: bool = False) -> Loaded:
+    """Load every source with a spinner. Nothing at all to measure is bad input for a report;
+    for a plan (`plan=True`), a person's empty week is a week wide open, so only a source that
+    names nobody at all is refused."""
     console = Console(stderr=True)
     with console.status(f"Loading calendars from {', '.join(specs)} …"):
         loaded = load_sources(specs, request)
-    if loaded.events.empty:
+    if loaded.events.empty and not (plan and loaded.zones):
         window = f"{request.start.date()} and {request.end.date()}"
         raise BadInputError(
             f"source {', '.join(specs)}",
@@ -363,8 +380,11 @@ def emit_report(
     loaded: Loaded,
     config: Config,
     note: str | None,
+    blocks: Sequence[tuple[str, str, pd.Timestamp, pd.Timestamp]] = (),
 ) -> None:
-    """Render `report` in `fmt` to stdout (target None) or atomically to `target`."""
+    """Render `report` in `fmt` to stdout (target None) or atomically to `target`.
+
+    `blocks` are proposed (person, kind, start, end) blocks the HTML page draws hatched."""
     if fmt is Format.table:
         from calendar_slack.report.table import FILE_WIDTH, render_table, table_text
 
@@ -386,7 +406,7 @@ def emit_report(
 
         assert target is not None
         with Console(stderr=True).status("Drawing the charts …"):
-            page = render_html(report, loaded.events, config, note=note)
+            page = render_html(report, loaded.events, config, blocks=blocks, note=note)
         write_text(target, page)
     elif fmt is Format.csv:
         from calendar_slack.report.tabular import write_csv

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from calendar_slack.cli import common
@@ -22,6 +23,8 @@ from calendar_slack.cli.common import (
     Tz,
     Week,
 )
+from calendar_slack.cli.plan import MAX_PLAN_DAYS, plan_people
+from calendar_slack.errors import BadInputError
 from calendar_slack.prefs import default_config_path, load_config
 from calendar_slack.report.atomic import check_target
 from calendar_slack.weekly import build_report
@@ -55,6 +58,14 @@ def report(
         ),
     ] = None,
     redact: Redact = False,
+    with_plan: Annotated[
+        bool,
+        typer.Option(
+            "--with-plan",
+            help="With --format html: plan each person's week (as `calendar-slack plan` does) "
+            "and draw the proposed blocks hatched on the timeline.",
+        ),
+    ] = False,
     config: ConfigFile = None,
     now: Now = None,
 ) -> None:
@@ -65,14 +76,26 @@ def report(
     """
     with common.errors():
         settings = load_config(config.expanduser() if config else None)
+        if with_plan and fmt is not Format.html:
+            raise BadInputError("--with-plan", "draws the plan on the page of --format html")
         target = common.output_target(fmt, out.expanduser() if out else None)
         plan = common.resolve(
             settings, source, me, tz, week, from_, to, now, redact, days_before=True
         )
+        if with_plan and (plan.last - plan.first).days >= MAX_PLAN_DAYS:
+            raise BadInputError(
+                "--with-plan", f"plans at most {MAX_PLAN_DAYS} days at a time; give a --week"
+            )
         loaded = common.load_events(plan.specs, plan.request)
         zones = common.people_zones(loaded, plan.request, plan.me)
         result = build_report(loaded.events, zones, settings, plan.first, plan.last)
-        common.emit_report(result, fmt, target, loaded, settings, plan.note)
+        blocks: list[tuple[str, str, pd.Timestamp, pd.Timestamp]] = []
+        if with_plan:
+            plans = plan_people(
+                loaded.events, zones, settings, plan.first, plan.last, common.parse_now(now)
+            )
+            blocks = [(p.person, k, s, e) for p in plans for k, s, e, _ in p.blocks]
+        common.emit_report(result, fmt, target, loaded, settings, plan.note, blocks)
 
 
 @app.command()
