@@ -226,20 +226,24 @@ def load_config(path: Path | None = None) -> Config:
         for person in config.people:  # fail early, naming the person, not at first use
             config.person(person).hours()
         if config.planner:
-            _validated(PlannerPrefs, config.planner, "[planner]")
+            _validated(PlannerPrefs, config.planner, "", prefix="planner.")
     except BadInputError as exc:
         raise BadInputError(f"config file {path}: {exc.what}".rstrip(": "), exc.cause) from None
     return config
 
 
-def _validated(model: type[ModelT], data: Any, where: str) -> ModelT:
+def _validated(model: type[ModelT], data: Any, where: str, prefix: str = "") -> ModelT:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
-        setting = ".".join(str(part) for part in error["loc"]) or "(top level)"
         message = str(error["msg"]).removeprefix("Value error, ")
-        raise BadInputError(f"{where}: setting {setting}".lstrip(": "), message) from None
+        setting = ".".join(str(part) for part in error["loc"])
+        first = message.split(" ", 1)[0]  # checks across settings start with the one to change
+        if first in model.model_fields or first in PlannerPrefs.model_fields:
+            setting = f"{setting}.{first}" if setting else first
+        setting = setting or "(top level)"
+        raise BadInputError(f"{where}: setting {prefix}{setting}".lstrip(": "), message) from None
 
 
 def _as_value_error(parse: Any, value: str) -> None:

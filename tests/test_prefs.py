@@ -68,8 +68,14 @@ def test_example_config_merges_defaults_and_person_overrides(tmp_path: Path) -> 
     [
         ("[metrics]\nb2b_gap = -1", "setting metrics.b2b_gap"),
         ("[metrics]\nfocus_min_blok = 90", "setting metrics.focus_min_blok: Extra inputs"),
-        ("[planner]\nfocus_block_min = 200", "focus_block_min (200) is above focus_block_max"),
-        ("[planner]\nfocus_cap_per_day = 30", "focus_cap_per_day (30) is below focus_block_min"),
+        (
+            "[planner]\nfocus_block_min = 200",
+            "setting planner.focus_block_min: focus_block_min (200) is above focus_block_max",
+        ),
+        (
+            '[people."a@x"]\nplanner = { focus_cap_per_day = 30 }',
+            'people."a@x": setting planner.focus_cap_per_day: focus_cap_per_day (30) is below',
+        ),
         ('[people."a@x"]\nplanner = { lunch_window = "noon" }', "lunch_window"),
         ("this is = not toml =", "is not valid TOML"),
         ('[people."a@x"]\nworking_hours = { mon = "9 to 5" }', "setting working_hours.mon"),
