@@ -348,7 +348,7 @@ def _remember(store: Store, person: str, source: str, block: RemoteBlock, status
     )
 
 
-def _block_dict(block: BlockWrite) -> dict[str, Any]:
+def _shared_fields(block: BlockWrite | RemoteBlock) -> dict[str, Any]:
     return {
         "key": block.key,
         "kind": block.kind,
@@ -356,18 +356,16 @@ def _block_dict(block: BlockWrite) -> dict[str, Any]:
         "end": block.end.isoformat(),
         "title": block.title,
         "show_as": block.show_as,
-        "description": block.description,
     }
+
+
+def _block_dict(block: BlockWrite) -> dict[str, Any]:
+    return {**_shared_fields(block), "description": block.description}
 
 
 def _remote_dict(block: RemoteBlock) -> dict[str, Any]:
     return {
-        "key": block.key,
-        "kind": block.kind,
-        "start": block.start.isoformat(),
-        "end": block.end.isoformat(),
-        "title": block.title,
-        "show_as": block.show_as,
+        **_shared_fields(block),
         "remote_id": block.remote_id,
         "etag": block.etag,
         "description": DESCRIPTION,

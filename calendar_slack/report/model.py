@@ -34,20 +34,8 @@ class Report(TypedDict):
     people: list[PersonReport]
 
 
-#: Metrics measured in minutes (shown as "1 h 30 min").
-MINUTE_METRICS: Final = frozenset(
-    {
-        "working_min",
-        "meeting_min",
-        "hold_min",
-        "focus_min",
-        "fragmented_min",
-        "largest_free_block_min",
-        "after_hours_meeting_min",
-        "conflict_min",
-        "longest_run_min",
-    }
-)
+#: Metrics measured in minutes (shown as "1 h 30 min"): by the naming rule, those ending in _min.
+MINUTE_METRICS: Final = frozenset(name for name in METRICS if name.endswith("_min"))
 
 #: Short column headers (tables) for every metric, in METRICS order.
 HEADERS: Final[dict[str, str]] = {
