@@ -46,6 +46,7 @@ unit: $(STAMP) services
 ## make bench: the benchmarks of bench/ (not tests); results in bench/results/
 bench: $(STAMP)
 	$(BIN)/python -m bench.metrics_bench
+	$(BIN)/python -m bench.planner_bench
 
 clean:
 	rm -rf $(VENV) report.html .mypy_cache .ruff_cache .pytest_cache
