@@ -241,8 +241,9 @@ slots = st.lists(
 )
 
 
+@pytest.mark.parametrize("calendar_name", HARNESSES)
 @settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     foreign_events=st.lists(
@@ -253,13 +254,13 @@ slots = st.lists(
     undo_mask=st.lists(st.booleans(), min_size=3, max_size=3),
 )
 def test_property_book_and_undo_never_change_a_foreign_event(
+    calendar_name: str,
     tmp_path_factory: pytest.TempPathFactory,
     foreign_events: list[tuple[int, int, int, int]],
     plans: list[list[tuple[str, int, int, int]]],
     undo_mask: list[bool],
 ) -> None:
-    harness_cm = open_harness("memory")
-    with harness_cm as cal:
+    with open_harness(calendar_name) as cal:
         store = Store(f"sqlite:///{tmp_path_factory.mktemp('p') / 's.db'}")
         ids = [
             cal.add_foreign_event(
