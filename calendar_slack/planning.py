@@ -13,6 +13,9 @@ Decisions (DESIGN.md "Planner" leaves them to the adapter):
   that wall-clock 12:00 (and every daytime clock time) lands on the right instant.
 - Busy: the person's rows of kind meeting, hold and ooo that are not ours, clipped to the
   horizon, start floored and end ceiled to whole minutes. focus and free rows are not busy.
+- Focus time the person booked themselves (kind focus, not ours, not all-day) is passed as
+  locked focus: it counts toward the weekly goal, nothing is planned over it, and it is not
+  returned as a proposal (`protected_focus_min` counts proposed focus blocks only).
 - Earlier blocks: rows with ours=True that start inside the horizon are passed as `previous`
   when the caller gives none. The canonical table has no block kind, so it is read from the
   title we book ("Recovery buffer" -> buffer, …); any other or no title (--redact) means focus.
@@ -116,7 +119,8 @@ def plan_week(
     mine = events[events["person"] == person]
     if not previous:
         previous = earlier_blocks(mine)
-    fixed = _blocks(locked, origin, horizon_end)
+    own = _blocks(own_focus(mine), origin, horizon_end)
+    fixed = tuple(sorted(set(_blocks(locked, origin, horizon_end)) | set(own)))
     problem = solver.Problem(
         days=days,
         busy=_busy(mine, origin, horizon_end),
@@ -144,6 +148,7 @@ def plan_week(
             show_as.get(block.kind, "busy"),
         )
         for block in plan.blocks
+        if block not in own  # the person's own focus events are theirs, not proposals
     )
     return PersonPlan(
         person=person,
@@ -152,7 +157,7 @@ def plan_week(
         solve_ms=plan.solve_ms,
         focus_goal_min=settings.planner.weekly_focus_goal,
         focus_before_min=_focus_before(events, person, tz, config, first, last),
-        protected_focus_min=plan.protected_focus_min,
+        protected_focus_min=plan.protected_focus_min - sum(b.length for b in own),
         goal_met=plan.goal_met,
         reserve_min_by_day={
             day.isoformat(): int(minutes)
@@ -204,6 +209,23 @@ def earlier_blocks(events: pd.DataFrame) -> list[BlockSpan]:
     return [
         (KIND_BY_TITLE.get(str(title), "focus"), pd.Timestamp(start), pd.Timestamp(end))
         for title, start, end in zip(titles, ours["start"], ours["end"], strict=True)
+    ]
+
+
+def own_focus(events: pd.DataFrame) -> list[BlockSpan]:
+    """Focus time the person booked themselves (kind focus, not ours, not all-day).
+
+    It goes to the solver as locked focus: it counts toward the weekly goal and nothing is
+    planned on top of it; it is left out of the proposed blocks.
+    """
+    rows = events[
+        (events["kind"] == "focus").to_numpy(dtype=bool)
+        & ~events["ours"].to_numpy(dtype=bool)
+        & ~events["all_day"].to_numpy(dtype=bool)
+    ]
+    return [
+        ("focus", pd.Timestamp(start), pd.Timestamp(end))
+        for start, end in zip(rows["start"], rows["end"], strict=True)
     ]
 
 

@@ -52,8 +52,7 @@ def week_rows() -> list[dict[str, Any]]:
         event(ME, "2026-11-26 16:00", "2026-11-26 17:00"),
         event(ME, "2026-11-27 09:00", "2026-11-27 09:45"),
         event(ME, "2026-11-27 12:00", "2026-11-27 13:00"),
-        # not busy: a focus event of the person's own and a declined meeting
-        event(ME, "2026-11-23 14:00", "2026-11-23 16:00", "focus", title="Deep work"),
+        # not busy: a declined meeting
         event(ME, "2026-11-24 13:00", "2026-11-24 14:00", "free"),
         # someone else's meeting is not mine
         event("other@example.com", "2026-11-26 09:00", "2026-11-26 11:00"),
@@ -511,3 +510,20 @@ def test_blocks_never_overlap_busy_time_and_stay_in_working_hours(
         local_start, local_end = start.tz_convert(STOCKHOLM), end.tz_convert(STOCKHOLM)
         assert local_start.weekday() < 5 and local_start.date() == local_end.date()
         assert f"{local_start:%H:%M}" >= "09:00" and f"{local_end:%H:%M}" <= "17:00"
+
+
+def test_the_persons_own_focus_time_counts_toward_the_goal_and_is_never_planned_over() -> None:
+    # The hand-built week plus the person's own "Deep work" on Mon 14:00-16:00 (kind focus).
+    # Goal 240: their own 120 min count, so the planner adds one 120-min block, not two; by
+    # the same reasoning as the small-goal test it goes to Thu 09:00-11:00. Nothing overlaps
+    # Mon 14:00-16:00, and the event itself is not returned as a proposal.
+    rows = [
+        *week_rows(),
+        event(ME, "2026-11-23 14:00", "2026-11-23 16:00", "focus", title="Deep work"),
+    ]
+    result = plan(table(rows), config(weekly_focus_goal=240, reflection_length=0))
+    assert spans(result, "focus") == [("2026-11-26 09:00", "2026-11-26 11:00")]
+    assert result.protected_focus_min == 120  # proposed focus only
+    assert result.goal_met  # 120 of theirs + 120 proposed = 240
+    deep_work = (local("2026-11-23 14:00"), local("2026-11-23 16:00"))
+    assert all(e <= deep_work[0] or s >= deep_work[1] for _, s, e, _ in result.blocks)
