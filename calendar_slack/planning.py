@@ -90,6 +90,7 @@ class PersonPlan:
     reserve_min_by_day: dict[str, int]  # local date (ISO) -> unbooked free working minutes
     blocks: tuple[PlannedBlock, ...]
     explanations: tuple[str, ...]
+    own_focus_min: int = 0  # focus time the person booked themselves (counts toward the goal)
 
 
 def plan_week(
@@ -165,6 +166,7 @@ def plan_week(
         },
         blocks=blocks,
         explanations=tuple(plan.explanations),
+        own_focus_min=sum(b.length for b in own),
     )
 
 

@@ -524,6 +524,7 @@ def test_the_persons_own_focus_time_counts_toward_the_goal_and_is_never_planned_
     result = plan(table(rows), config(weekly_focus_goal=240, reflection_length=0))
     assert spans(result, "focus") == [("2026-11-26 09:00", "2026-11-26 11:00")]
     assert result.protected_focus_min == 120  # proposed focus only
+    assert result.own_focus_min == 120
     assert result.goal_met  # 120 of theirs + 120 proposed = 240
     deep_work = (local("2026-11-23 14:00"), local("2026-11-23 16:00"))
     assert all(e <= deep_work[0] or s >= deep_work[1] for _, s, e, _ in result.blocks)

@@ -142,6 +142,8 @@ def _summary(plan: PersonPlan) -> RenderableType:
     table.add_column("Value")
     table.add_row("Focus time before", format_minutes(plan.focus_before_min))
     table.add_row("Protected focus after", format_minutes(plan.protected_focus_min))
+    if plan.own_focus_min:
+        table.add_row("Your own focus time", format_minutes(plan.own_focus_min))
     table.add_row("Weekly focus goal", format_minutes(plan.focus_goal_min))
     table.add_row("Goal met", "yes" if plan.goal_met else "no")
     table.add_row("Solver", f"{plan.status} in {plan.solve_ms:.0f} ms")
