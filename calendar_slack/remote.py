@@ -12,7 +12,7 @@ Booking writes into ONE calendar: the one named, else the primary / default one.
 from __future__ import annotations
 
 import dataclasses
-import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -73,8 +73,6 @@ def _sync_outlook(argument: str, request: LoadRequest, store: Store) -> Loaded:
 
 def google_credentials(store: Store, person: str | None) -> str | None:
     """The stored Google credentials JSON (from `calendar-slack login google`), if any."""
-    import os
-
     from calendar_slack.connectors.google_client import TOKEN_ENV
 
     if os.environ.get(TOKEN_ENV):
@@ -160,8 +158,7 @@ class StoreObjectCache:
         return found
 
     def put(self, calendar: str, obj: Any) -> None:
-        body = dataclasses.asdict(obj)
-        self.cache.put(_scope(calendar), {"id": obj.href, **json.loads(json.dumps(body))})
+        self.cache.put(_scope(calendar), {"id": obj.href, **dataclasses.asdict(obj)})
 
     def remove(self, calendar: str, href: str) -> None:
         self.cache.remove(_scope(calendar), href)

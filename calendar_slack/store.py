@@ -33,6 +33,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    func,
     select,
 )
 from sqlalchemy.engine import Engine
@@ -294,10 +295,12 @@ class Store:
     ) -> int:
         """Write a pending ledger entry (before the calendar is touched); return its id."""
         with self.session() as s:
-            seq = len(list(s.scalars(select(LedgerEntry.id).where(LedgerEntry.run_id == run_id))))
+            seq = s.scalar(
+                select(func.count()).select_from(LedgerEntry).where(LedgerEntry.run_id == run_id)
+            )
             entry = LedgerEntry(
                 run_id=run_id,
-                seq=seq,
+                seq=seq or 0,
                 op=op,
                 key=key,
                 before=_dump(before),

@@ -8,11 +8,12 @@ command line: the config file and the environment hold them (docs/connectors.md)
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import pandas as pd
 import typer
@@ -24,7 +25,7 @@ from calendar_slack import booking
 from calendar_slack.cli import common
 from calendar_slack.cli.app import app
 from calendar_slack.cli.common import ConfigFile, Me, Now, Tz, Week
-from calendar_slack.connectors.remote import RemoteBlock
+from calendar_slack.connectors.remote import BlockWriter, RemoteBlock
 from calendar_slack.errors import BadInputError, CalendarSlackError
 from calendar_slack.prefs import Config, load_config
 from calendar_slack.remote import open_target, scheme_of, sync_source
@@ -273,15 +274,15 @@ def _login_google(settings: Config, person: str) -> None:
 
 
 def _diff(
-    writer: Any,
+    writer: BlockWriter,
     store: Store,
     source: str,
     person: str,
     zone_name: str,
     events: pd.DataFrame,
     config: Config,
-    first: Any,
-    last: Any,
+    first: dt.date,
+    last: dt.date,
     now: pd.Timestamp,
 ) -> booking.Diff:
     """Plan the week around what is in the calendar now, and compare with our blocks there."""
