@@ -51,7 +51,6 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
@@ -60,7 +59,7 @@ import pandas as pd
 from calendar_slack.errors import BadInputError
 from calendar_slack.prefs import MetricSettings
 from calendar_slack.schema import UTC_NS
-from calendar_slack.workhours import WorkingHours, date_range, zone
+from calendar_slack.workhours import WorkingHours, date_range, epoch_minute, zone
 
 #: Metric columns, in the order every output (JSON, CSV, tables) lists them.
 METRICS: tuple[str, ...] = (
@@ -93,8 +92,6 @@ _IGNORED = ("focus", "free")
 _FAR = 1 << 62  # beyond any minute: "before everything" / "after everything"
 _NAT = np.iinfo(np.int64).min
 _REQUIRED = ("person", "start", "end", "kind")
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_MINUTE = dt.timedelta(minutes=1)
 _INT_METRICS = tuple(m for m in METRICS if m not in ("density", "load_score"))
 _KIND = 3  # kind bits of a part's code: _MEETING, _HOLD or _OOO
 _OPENS = 4  # flag bit of a part's code: its event starts there (inside the date range)
@@ -205,14 +202,14 @@ class _Grid:
         edges: dict[tuple[str, int], I64] = {}  # (zone, wall minute) -> UTC minute on each date
         for tz, z in zones.items():
             info = zone(tz)
-            bounds[z, 1:-1] = [_utc_minute(day, 0, info) for day in dates] + [
-                _utc_minute(dates[-1], 1440, info)
+            bounds[z, 1:-1] = [epoch_minute(day, 0, info) for day in dates] + [
+                epoch_minute(dates[-1], 1440, info)
             ]
             wanted = {
                 m for (t, hours) in profiles if t == tz for w in hours.windows if w for m in w
             }
             for minute in sorted(wanted):
-                edges[tz, minute] = np.array([_utc_minute(d, minute, info) for d in dates])
+                edges[tz, minute] = np.array([epoch_minute(d, minute, info) for d in dates])
         weekday = np.array([day.weekday() for day in dates], dtype=np.int64)
         starts = np.zeros((len(profiles), ndays), np.int64)
         ends = np.zeros((len(profiles), ndays), np.int64)
@@ -265,15 +262,6 @@ class _Grid:
             hi[wrong] = bounds[at + 2]
             wrong = wrong[step != 0]
         return day, lo, hi
-
-
-def _utc_minute(day: dt.date, minute: int, tz: ZoneInfo) -> int:
-    """Epoch minute (floor) of `workhours.local_instant(day, minute, tz)`, without pandas: the
-    same zoneinfo rule (a wall time in a spring-forward gap moves forward by the gap)."""
-    if minute >= 1440:
-        return _utc_minute(day + dt.timedelta(days=minute // 1440), 0, tz) + minute % 1440
-    wall = dt.datetime.combine(day, dt.time(minute // 60, minute % 60), tz)
-    return (wall - _EPOCH) // _MINUTE
 
 
 # --- events -> sorted day parts ----------------------------------------------------------------

@@ -112,22 +112,36 @@ def iso_week(day: dt.date) -> str:
     return f"{year}-W{week:02d}"
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MINUTE = dt.timedelta(minutes=1)
+
+
+def wall_clock(day: dt.date, minute: int, tz: ZoneInfo) -> dt.datetime:
+    """UTC datetime of wall-clock `minute` after midnight on local `day` (1440 = next midnight).
+
+    The one rule for local times: wall times that do not exist (the spring-forward gap) move
+    forward by the gap, and repeated ones (fall-back) take their first occurrence, as zoneinfo
+    does. Plain datetime, so hot loops (metrics) can call it cheaply.
+    """
+    if minute >= 1440:
+        next_day = day + dt.timedelta(days=minute // 1440)
+        return wall_clock(next_day, 0, tz) + dt.timedelta(minutes=minute % 1440)
+    return dt.datetime.combine(day, dt.time(minute // 60, minute % 60), tz).astimezone(dt.UTC)
+
+
+def epoch_minute(day: dt.date, minute: int, tz: ZoneInfo) -> int:
+    """`wall_clock` as whole minutes since the Unix epoch."""
+    return (wall_clock(day, minute, tz) - _EPOCH) // _MINUTE
+
+
 def local_midnight(day: dt.date, tz: ZoneInfo) -> pd.Timestamp:
     """The UTC instant at which local `day` begins in `tz`."""
-    return pd.Timestamp(dt.datetime.combine(day, dt.time(), tz)).tz_convert("UTC")
+    return pd.Timestamp(wall_clock(day, 0, tz))
 
 
 def local_instant(day: dt.date, minute: int, tz: ZoneInfo) -> pd.Timestamp:
-    """UTC instant of wall-clock `minute` after midnight on local `day` (1440 = next midnight).
-
-    Wall times that do not exist (spring-forward gap) move forward by the gap, as zoneinfo does.
-    """
-    if minute >= 1440:
-        return local_midnight(day + dt.timedelta(days=minute // 1440), tz) + pd.Timedelta(
-            minutes=minute % 1440
-        )
-    wall = dt.datetime.combine(day, dt.time(minute // 60, minute % 60), tz)
-    return pd.Timestamp(wall.astimezone(dt.UTC))
+    """UTC instant of wall-clock `minute` after midnight on local `day` (see `wall_clock`)."""
+    return pd.Timestamp(wall_clock(day, minute, tz))
 
 
 def day_frame(dates: Sequence[dt.date], tz: ZoneInfo, hours: WorkingHours) -> pd.DataFrame:
