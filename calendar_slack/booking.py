@@ -24,22 +24,15 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from calendar_slack.blocks import TITLES, BlockKind, ShowAs
 from calendar_slack.connectors.remote import (
-    BlockKind,
     BlockWrite,
     BlockWriter,
     RemoteBlock,
-    ShowAs,
 )
 from calendar_slack.errors import CalendarSlackError, ConflictError, NotFoundError
 from calendar_slack.store import BlockState, Entry, Store
 
-TITLES: dict[str, str] = {
-    "focus": "Focus time",
-    "buffer": "Recovery buffer",
-    "reflection": "Weekly reflection",
-    "lunch": "Lunch",
-}
 DESCRIPTION = (
     "Booked by calendar-slack to protect time for focus and recovery. Move it or delete it "
     "freely: calendar-slack will leave a block you changed alone and will not re-add one you "
@@ -115,14 +108,15 @@ def desired_blocks(
             key = block_key(person, kind, local_date, slots[(kind, local_date)])
         slots[(kind, local_date)] += 1
         taken.add(key)
+        block_kind = _kind(kind)
         wanted.append(
             BlockWrite(
                 key=key,
-                kind=_kind(kind),
+                kind=block_kind,
                 start=start.tz_convert("UTC"),
                 end=end.tz_convert("UTC"),
-                title=TITLES[kind],
-                show_as=show_as.get(_kind(kind), "busy"),
+                title=TITLES[block_kind],
+                show_as=show_as.get(block_kind, "busy"),
                 description=DESCRIPTION,
             )
         )

@@ -35,17 +35,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 import solver
 from calendar_slack import metrics
+from calendar_slack.blocks import KIND_BY_TITLE, BlockKind, ShowAs
 from calendar_slack.errors import BadInputError
 from calendar_slack.prefs import Config, PlannerPrefs
 from calendar_slack.workhours import (
     WEEKDAYS,
+    WorkingHours,
     date_range,
     day_frame,
     local_instant,
@@ -55,21 +56,11 @@ from calendar_slack.workhours import (
 )
 from solver.problem import WEEKDAY_LABELS
 
-BlockKind = Literal["focus", "buffer", "reflection", "lunch"]
-ShowAs = Literal["busy", "free"]
 #: (kind, start, end) of a block, as callers give earlier and locked blocks.
 BlockSpan = tuple[str, pd.Timestamp, pd.Timestamp]
 #: (kind, start UTC, end UTC, show_as) of a block in a PersonPlan.
 PlannedBlock = tuple[BlockKind, pd.Timestamp, pd.Timestamp, ShowAs]
 
-#: The title we book each block kind under (booking.TITLES says the same); read back to tell
-#: the kind of an earlier block from its canonical row.
-KIND_BY_TITLE: dict[str, BlockKind] = {
-    "focus time": "focus",
-    "recovery buffer": "buffer",
-    "weekly reflection": "reflection",
-    "lunch": "lunch",
-}
 BUSY_KINDS: tuple[str, ...] = ("meeting", "hold", "ooo")
 _NS_PER_MIN = 60_000_000_000
 _NOON = 720
@@ -157,7 +148,7 @@ def plan_week(
         status=plan.status,
         solve_ms=plan.solve_ms,
         focus_goal_min=settings.planner.weekly_focus_goal,
-        focus_before_min=_focus_before(events, person, tz, config, first, last),
+        focus_before_min=_focus_before(mine, person, tz, hours, config, first, last),
         protected_focus_min=plan.protected_focus_min - sum(b.length for b in own),
         goal_met=plan.goal_met,
         reserve_min_by_day={
@@ -297,10 +288,17 @@ def _blocks(
 
 
 def _focus_before(
-    events: pd.DataFrame, person: str, tz: str, config: Config, first: dt.date, last: dt.date
+    mine: pd.DataFrame,
+    person: str,
+    tz: str,
+    hours: WorkingHours,
+    config: Config,
+    first: dt.date,
+    last: dt.date,
 ) -> int:
-    who = {person: metrics.PersonDays(tz, config.person(person).hours())}
-    totals = metrics.week_totals(metrics.daily_metrics(events, who, first, last, config.metrics))
+    """The period's focus_min metric for `person`, from their own rows (`mine`)."""
+    who = {person: metrics.PersonDays(tz, hours)}
+    totals = metrics.week_totals(metrics.daily_metrics(mine, who, first, last, config.metrics))
     return int(totals["focus_min"].iloc[0])
 
 

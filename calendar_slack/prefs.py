@@ -16,12 +16,12 @@ from typing import Any, Literal, TypeVar
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from calendar_slack.blocks import BlockKind, ShowAs
 from calendar_slack.classify import DEFAULT_FOCUS_PATTERNS, DEFAULT_OOO_PATTERNS, ClassifyRules
 from calendar_slack.errors import BadInputError
 from calendar_slack.workhours import WEEKDAYS, WorkingHours, parse_clock, parse_span
 
 APP = "calendar-slack"
-BlockKind = Literal["focus", "buffer", "reflection", "lunch"]
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
@@ -67,7 +67,7 @@ class PlannerPrefs(_Strict):
     reflection_day: str = "fri"
     reflection_time: Literal["morning", "afternoon", "none"] = "afternoon"
     daily_reserve: int = Field(60, ge=0, le=1440)
-    show_as: dict[BlockKind, Literal["busy", "free"]] = Field(
+    show_as: dict[BlockKind, ShowAs] = Field(
         default_factory=lambda: {  # type: ignore[arg-type,return-value]
             "focus": "busy",
             "buffer": "busy",

@@ -70,8 +70,9 @@ def build_report(
     prev_first, prev_last = previous_period(first, last)
     daily = metrics.daily_metrics(events, who, first, last, config.metrics)
     totals = metrics.week_totals(daily)
-    had_events = {p: _any_event(events, p, who[p].tz, prev_first, prev_last) for p in chosen}
-    before = {p: days for p, days in who.items() if had_events[p]}
+    earlier = within_period(events, {p: who[p].tz for p in chosen}, prev_first, prev_last)
+    had_events = set(earlier["person"])
+    before = {p: days for p, days in who.items() if p in had_events}
     previous = (
         metrics.week_totals(
             metrics.daily_metrics(events, before, prev_first, prev_last, config.metrics)
@@ -143,16 +144,23 @@ def _iso_date(value: Any) -> str:
     return pd.Timestamp(value).date().isoformat()
 
 
-def _any_event(events: pd.DataFrame, person: str, tz: str, first: dt.date, last: dt.date) -> bool:
-    """Does `person` have any event overlapping local dates first..last?"""
-    if events.empty:
-        return False
-    where = zone(tz)
-    start = local_midnight(first, where)
-    end = local_midnight(last + dt.timedelta(days=1), where)
-    mine = events["person"] == person
-    overlap = (events["end"] > start) & (events["start"] < end)
-    return bool((mine & overlap).any())
+def within_period(
+    events: pd.DataFrame, zones: Mapping[str, str], first: dt.date, last: dt.date
+) -> pd.DataFrame:
+    """Events of the people in `zones` that overlap their own local dates first..last.
+
+    One vectorised pass: each row gets its person's local period bounds, other people get NaT
+    (which compares False).
+    """
+    bounds = {
+        p: (local_midnight(first, zone(z)), local_midnight(last + dt.timedelta(days=1), zone(z)))
+        for p, z in zones.items()
+    }
+    person = events["person"].astype(object)
+    start = pd.to_datetime(person.map({p: b[0] for p, b in bounds.items()}), utc=True)
+    end = pd.to_datetime(person.map({p: b[1] for p, b in bounds.items()}), utc=True)
+    keep = ((events["end"] > start) & (events["start"] < end)).to_numpy(dtype=bool)
+    return events[keep].reset_index(drop=True)
 
 
 # --- week over week -----------------------------------------------------------------------

@@ -41,7 +41,7 @@ from calendar_slack.prefs import Config
 from calendar_slack.report.atomic import check_target, write_text
 from calendar_slack.report.model import Report
 from calendar_slack.sources import load_sources
-from calendar_slack.workhours import local_midnight, parse_week, zone
+from calendar_slack.workhours import parse_week, zone
 
 EXIT_ERROR = 2
 #: Weekday (Friday) from which `plan` and `book` default to the next week.
@@ -358,19 +358,6 @@ def people_zones(loaded: Loaded, request: LoadRequest, me: str | None) -> dict[s
         shown = ", ".join(sorted(zones)[:5]) + (" …" if len(zones) > 5 else "")
         raise BadInputError(f"--me {me}", f"is not in the loaded calendars (they hold {shown})")
     return {me: zones[me]}
-
-
-def within_period(
-    events: pd.DataFrame, zones: dict[str, str], first: dt.date, last: dt.date
-) -> pd.DataFrame:
-    """Events of the people in `zones` that overlap their local dates first..last."""
-    keep = pd.Series(False, index=events.index)
-    for person, name in zones.items():
-        where = zone(name)
-        start = local_midnight(first, where)
-        end = local_midnight(last + dt.timedelta(days=1), where)
-        keep |= (events["person"] == person) & (events["end"] > start) & (events["start"] < end)
-    return events[keep.to_numpy()].reset_index(drop=True)
 
 
 def emit_report(

@@ -27,7 +27,7 @@ from calendar_slack.cli.plan import MAX_PLAN_DAYS, plan_people
 from calendar_slack.errors import BadInputError
 from calendar_slack.prefs import default_config_path, load_config
 from calendar_slack.report.atomic import check_target
-from calendar_slack.weekly import build_report
+from calendar_slack.weekly import build_report, within_period
 
 
 @app.command()
@@ -133,7 +133,7 @@ def export(
         )
         loaded = common.load_events(plan.specs, plan.request)
         zones = common.people_zones(loaded, plan.request, plan.me)
-        events = common.within_period(loaded.events, zones, plan.first, plan.last)
+        events = within_period(loaded.events, zones, plan.first, plan.last)
         from calendar_slack.connectors.parquet import save
 
         save(events, out)

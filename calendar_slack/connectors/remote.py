@@ -8,12 +8,13 @@ key; only tagged events are ever listed, changed or deleted through this interfa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Protocol
 
 import pandas as pd
 
-BlockKind = Literal["focus", "buffer", "reflection", "lunch"]
-ShowAs = Literal["busy", "free"]
+from calendar_slack.blocks import BlockKind, ShowAs
+
+__all__ = ["BlockKind", "BlockWrite", "BlockWriter", "RemoteBlock", "ShowAs", "SyncState"]
 
 #: The tag's name in every vendor's representation (ICS property, Google private extended
 #: property key, Graph extended property name).
