@@ -22,14 +22,10 @@ from calendar_slack.connectors.base import Loaded, LoadRequest
 from calendar_slack.connectors.remote import BlockWriter
 from calendar_slack.errors import AuthError, BadInputError
 from calendar_slack.prefs import Config
+from calendar_slack.sources import load_sources, scheme_of
 from calendar_slack.store import Store, StoreEventCache
 
 REMOTE = ("google", "outlook", "caldav")
-
-
-def scheme_of(spec: str) -> tuple[str, str]:
-    scheme, _, argument = spec.partition(":")
-    return scheme.strip().lower(), argument.strip()
 
 
 def sync_source(spec: str, request: LoadRequest, store: Store) -> Loaded:
@@ -43,7 +39,6 @@ def sync_source(spec: str, request: LoadRequest, store: Store) -> Loaded:
         from calendar_slack.connectors import caldav_sync
 
         return caldav_sync.sync(argument, request, store, StoreObjectCache(store))
-    from calendar_slack.sources import load_sources
 
     return load_sources([spec], request)  # files and the demo have nothing to sync
 

@@ -27,13 +27,19 @@ def _registry() -> dict[str, Connector]:
     }
 
 
+def scheme_of(spec: str) -> tuple[str, str]:
+    """`scheme:argument` -> (lower-cased scheme, argument), both stripped."""
+    scheme, _, argument = spec.partition(":")
+    return scheme.strip().lower(), argument.strip()
+
+
 def load_sources(specs: Sequence[str], request: LoadRequest) -> Loaded:
     """Load every source and combine them into one canonical table."""
     registry = _registry()
     parts = []
     for spec in specs:
-        scheme, _, argument = spec.partition(":")
-        connector = registry.get(scheme.strip().lower())
+        scheme, argument = scheme_of(spec)
+        connector = registry.get(scheme)
         if connector is None:
             raise BadInputError(
                 f"source {spec!r}", f"unknown kind {scheme!r}; use one of {', '.join(registry)}"

@@ -25,10 +25,11 @@ from calendar_slack import booking
 from calendar_slack.cli import common
 from calendar_slack.cli.app import app
 from calendar_slack.cli.common import ConfigFile, Me, Now, Tz, Week
-from calendar_slack.connectors.remote import BlockWriter, RemoteBlock
+from calendar_slack.connectors.remote import BlockWrite, BlockWriter, RemoteBlock
 from calendar_slack.errors import BadInputError, CalendarSlackError
 from calendar_slack.prefs import Config, load_config
-from calendar_slack.remote import open_target, scheme_of, sync_source
+from calendar_slack.remote import open_target, sync_source
+from calendar_slack.sources import scheme_of
 from calendar_slack.store import Store
 from calendar_slack.workhours import local_midnight, zone
 
@@ -293,8 +294,10 @@ def _diff(
     end = local_midnight(last, tz) + pd.Timedelta(days=2)
     remote: list[RemoteBlock] = writer.list_ours(start, end)
     states = store.block_states(person, source)
-    locked = [b for b in remote if booking.is_locked(b, states)]
-    kept = [b for b in remote if not booking.is_locked(b, states)]
+    locked: list[RemoteBlock] = []
+    kept: list[RemoteBlock] = []
+    for block in remote:
+        (locked if booking.is_locked(block, states) else kept).append(block)
     plan = planning.plan_week(
         events,
         person,
@@ -322,32 +325,34 @@ def _print_book(
 ) -> None:
     tz = zone(zone_name)
 
-    def item(kind: str, start: pd.Timestamp, end: pd.Timestamp, key: str) -> dict[str, str]:
-        return {
-            "kind": kind,
-            "start": start.tz_convert(tz).isoformat(),
-            "end": end.tz_convert(tz).isoformat(),
-            "key": key,
-        }
-
-    rows = {
-        "created": [item(b.kind, b.start, b.end, b.key) for b in diff.create],
-        "updated": [item(new.kind, new.start, new.end, new.key) for _, new in diff.update],
-        "deleted": [item(b.kind, b.start, b.end, b.key) for b in diff.delete],
-        "unchanged": [item(b.kind, b.start, b.end, b.key) for b in diff.unchanged],
-        "locked": [item(b.kind, b.start, b.end, b.key) for b in diff.locked],
+    changes: dict[str, list[BlockWrite | RemoteBlock]] = {
+        "created": list(diff.create),
+        "updated": [new for _, new in diff.update],
+        "deleted": list(diff.delete),
+        "unchanged": list(diff.unchanged),
+        "locked": list(diff.locked),
     }
     if fmt is BookFormat.json:
-        sys.stdout.write(
-            json.dumps({"run_id": report.run_id if report else None, **rows}, indent=2) + "\n"
-        )
+        rows = {
+            change: [
+                {
+                    "kind": b.kind,
+                    "start": b.start.tz_convert(tz).isoformat(),
+                    "end": b.end.tz_convert(tz).isoformat(),
+                    "key": b.key,
+                }
+                for b in blocks
+            ]
+            for change, blocks in changes.items()
+        }
+        run_id = report.run_id if report else None
+        sys.stdout.write(json.dumps({"run_id": run_id, **rows}, indent=2) + "\n")
         return
     table = Table("change", "kind", "day", "time")
-    for change, items in rows.items():
-        for entry in items:
-            start = pd.Timestamp(entry["start"])
-            end = pd.Timestamp(entry["end"])
-            table.add_row(change, entry["kind"], f"{start:%a %d %b}", f"{start:%H:%M}–{end:%H:%M}")
+    for change, blocks in changes.items():
+        for b in blocks:
+            start, end = b.start.tz_convert(tz), b.end.tz_convert(tz)
+            table.add_row(change, b.kind, f"{start:%a %d %b}", f"{start:%H:%M}–{end:%H:%M}")
     console = Console()
     console.print(table)
     for gone in diff.skipped:
