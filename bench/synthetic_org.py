@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from calendar_slack import schema
 from calendar_slack.metrics import PersonDays
-from calendar_slack.workhours import WorkingHours, date_range, local_midnight, zone
+from calendar_slack.workhours import WorkingHours, date_range, epoch_minute, zone
 
 ZONES: tuple[tuple[str, float], ...] = (
     ("Europe/Stockholm", 0.4),
@@ -94,15 +94,11 @@ def build(
         name: PersonDays(ZONES[z][0], HOURS[h][0])
         for name, z, h in zip(names, zone_of, hours_of, strict=True)
     }
-    # Local midnight of every date (and the day after the last) per zone, in epoch minutes.
+    # Local midnight of every date per zone, in epoch minutes.
     midnight = np.array(
-        [
-            [local_midnight(day, zone(tz)).value // NS_PER_MIN for day in [*dates, dates[-1]]]
-            for tz, _ in ZONES
-        ],
+        [[epoch_minute(day, 0, zone(tz)) for day in dates] for tz, _ in ZONES],
         dtype=np.int64,
     )
-    midnight[:, -1] += 1440
     weekday = np.array([day.weekday() for day in dates])
 
     # Ordinary events: Poisson(per_day) per working weekday, fewer at weekends.

@@ -11,7 +11,7 @@ return whole plans (fixed blocks included) to be judged by `solver.score.score`.
 from __future__ import annotations
 
 from solver.problem import FOCUS_BREAK, Block, Problem, validate
-from solver.timeline import Facts, facts, floor_grain, intersect, subtract
+from solver.timeline import Facts, ceil_grain, facts, floor_grain, intersect, subtract
 
 
 def greedy_blocks(problem: Problem, known: Facts | None = None) -> tuple[Block, ...]:
@@ -33,7 +33,7 @@ def greedy_blocks(problem: Problem, known: Facts | None = None) -> tuple[Block, 
             if not gaps:
                 break
             start, end = gaps[0]
-            want = max(lengths.focus_min, -(-goal_left // 5) * 5)
+            want = max(lengths.focus_min, ceil_grain(goal_left))
             length = floor_grain(min(lengths.focus_max, end - start, cap_left, budget, want))
             if length < lengths.focus_min:
                 break

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from solver.problem import Block
+from solver.problem import WEEKDAY_LABELS, Block
 from solver.timeline import (
     BufferWant,
     DayFacts,
     Facts,
     clock_text,
     intersect,
+    lunch_met,
     overlap,
     span_text,
     start_ranges,
@@ -112,9 +113,9 @@ def _lunch(f: Facts, plan: Sequence[Block]) -> list[str]:
     for day in f.days:
         if not day.lunch_wanted:
             continue
-        lo, hi = day.day.at(prefs.lunch_window[0]), day.day.at(prefs.lunch_window[1])
-        if any(b.kind == "lunch" and lo <= b.start and b.end <= hi for b in plan):
+        if lunch_met(day, prefs.lunch_window, plan):
             continue
+        lo, hi = day.day.at(prefs.lunch_window[0]), day.day.at(prefs.lunch_window[1])
         label = day.day.label
         window = f"between {clock_text(day.day, lo)} and {clock_text(day.day, hi)}"
         room = day.lunch_range is not None and start_ranges(
@@ -260,4 +261,4 @@ def _weekday_name(f: Facts, weekday: int) -> str:
     for day in f.days:
         if day.day.weekday == weekday:
             return day.day.label
-    return ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[weekday]
+    return WEEKDAY_LABELS[weekday]

@@ -42,7 +42,17 @@ from solver.score import (
     reflection_terms,
     score,
 )
-from solver.timeline import GRAIN, DayFacts, Facts, Interval, facts, intersect, total
+from solver.timeline import (
+    GRAIN,
+    DayFacts,
+    Facts,
+    Interval,
+    ceil_grain,
+    facts,
+    intersect,
+    lunch_met,
+    total,
+)
 
 LinearExpr = cp_model.LinearExpr | int
 Var = cp_model.IntVar
@@ -301,7 +311,7 @@ def _focus(
         padded.append(model.new_optional_interval_var(s, ln + pad, e + pad, p, ""))
         if previous is not None:
             model.add_implication(p, previous[0])
-            model.add(s >= previous[1] + FOCUS_BREAK // GRAIN).only_enforce_if(p)
+            model.add(s >= previous[1] + pad).only_enforce_if(p)
         previous = (p, e)
         g.booked.append(GRAIN * ln)
         g.focus.append(GRAIN * ln)
@@ -369,7 +379,7 @@ def _lunch(
     part = intersect([gap], [day.lunch_range])
     if not part or part[0][1] - part[0][0] < length:
         return None
-    lo, hi = -(-part[0][0] // GRAIN), (part[0][1] - length) // GRAIN
+    lo, hi = ceil_grain(part[0][0]) // GRAIN, (part[0][1] - length) // GRAIN
     q = model.new_bool_var(f"lunch_{lo}")
     s = model.new_int_var(lo, hi, "")
     model.add(s == lo).only_enforce_if(~q)
@@ -448,10 +458,13 @@ def _fixed_terms(built: Model, f: Facts) -> None:
     for block in f.fixed:
         built.constant += sum(block_terms(f, block).values())
     for day in f.days:
-        if day.lunch_wanted and day.fixed_lunch and prefs.lunch_window is not None:
-            lo, hi = day.day.at(prefs.lunch_window[0]), day.day.at(prefs.lunch_window[1])
-            if not any(b.kind == "lunch" and lo <= b.start and b.end <= hi for b in day.fixed):
-                built.constant += W_LUNCH * f.lengths.lunch
+        if (
+            day.lunch_wanted
+            and day.fixed_lunch
+            and prefs.lunch_window is not None
+            and not lunch_met(day, prefs.lunch_window, day.fixed)
+        ):
+            built.constant += W_LUNCH * f.lengths.lunch
     if f.reflection_wanted and f.fixed_reflection:
         options = [reflection_terms(f, b) for b in f.fixed if b.kind == "reflection"]
         built.constant += min(sum(t.values()) for t in options)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from solver.problem import Block, Problem
-from solver.timeline import GRAIN, DayFacts, Facts, facts, overlap
+from solver.timeline import GRAIN, DayFacts, Facts, facts, lunch_met, overlap
 
 #: Weights, highest priority first, each an order of magnitude below the one before (per minute
 #: unless the comment says otherwise).
@@ -70,12 +70,12 @@ def score(problem: Problem, blocks: Iterable[Block], known: Facts | None = None)
             terms[f"{want.source}_buffer"] += W_BUFFER * (want.end - want.start)
 
     for day in f.days:
-        if day.lunch_wanted and prefs.lunch_window is not None:
-            lo, hi = day.day.at(prefs.lunch_window[0]), day.day.at(prefs.lunch_window[1])
-            if not any(
-                b.kind == "lunch" and lo <= b.start and b.end <= hi and _on(day, b) for b in plan
-            ):
-                terms["lunch"] += W_LUNCH * f.lengths.lunch
+        if (
+            day.lunch_wanted
+            and prefs.lunch_window is not None
+            and not lunch_met(day, prefs.lunch_window, plan)
+        ):
+            terms["lunch"] += W_LUNCH * f.lengths.lunch
 
     focus_total = sum(b.length for b in plan if b.kind == "focus")
     terms["focus_goal"] = W_FOCUS * max(0, prefs.weekly_focus_goal - focus_total)
@@ -123,7 +123,6 @@ def block_terms(f: Facts, block: Block) -> dict[str, int]:
         # lengths between two gaps would tie on everything else
         order = focus_gap_order(f, block.start)
         out["earlier_start"] += W_EARLY * order * (block.length // GRAIN)
-    if block.kind == "focus":
         prefs = f.problem.prefs
         out["ideal_length"] = W_IDEAL * abs(block.length - f.lengths.ideal)
         out["block_count"] = W_BLOCK
@@ -169,7 +168,3 @@ def off_time(preferred: str, start: int, end: int, noon: int) -> int:
 def _day_of(f: Facts, block: Block) -> DayFacts | None:
     index = f.day_of(block.start)
     return f.days[index] if index is not None else None
-
-
-def _on(day: DayFacts, block: Block) -> bool:
-    return day.day.day_start <= block.start < day.day.day_end

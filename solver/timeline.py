@@ -176,6 +176,19 @@ class DayFacts:
     fixed_lunch: bool
 
 
+def lunch_met(day: DayFacts, window: Interval, blocks: Iterable[Block]) -> bool:
+    """Whether one of `blocks` is a lunch block starting on `day` and lying inside the lunch
+    `window` (wall-clock minutes of the day) there."""
+    lo, hi = day.day.at(window[0]), day.day.at(window[1])
+    return any(
+        b.kind == "lunch"
+        and lo <= b.start
+        and b.end <= hi
+        and day.day.day_start <= b.start < day.day.day_end
+        for b in blocks
+    )
+
+
 @dataclass(frozen=True)
 class Facts:
     """The whole horizon: per-day facts plus the week-level ones."""

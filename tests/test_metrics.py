@@ -788,7 +788,15 @@ def _dates(first: dt.date, last: dt.date) -> list[dt.date]:
 
 # --- against the reference ---------------------------------------------------------------------
 
-REF_ZONES = ("UTC", "Europe/Stockholm", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe")
+REF_ZONES = (
+    "UTC",
+    "Europe/Stockholm",
+    "America/New_York",
+    "Asia/Kolkata",
+    "Australia/Lord_Howe",
+    "Pacific/Chatham",
+    "America/Sao_Paulo",
+)
 REF_FIRSTS = (dt.date(2026, 3, 27), dt.date(2026, 10, 23), dt.date(2026, 10, 31), MON)
 KINDS = ("meeting", "meeting", "meeting", "hold", "hold", "ooo", "focus", "free")
 

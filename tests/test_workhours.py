@@ -12,9 +12,11 @@ from calendar_slack.workhours import (
     WorkingHours,
     date_range,
     day_frame,
+    epoch_minute,
     iso_week,
     parse_span,
     parse_week,
+    wall_clock,
     zone,
 )
 
@@ -94,3 +96,60 @@ def test_date_range_inclusive_and_checked() -> None:
     assert len(date_range(dt.date(2026, 11, 23), dt.date(2026, 11, 29))) == 7
     with pytest.raises(BadInputError, match="ends before it starts"):
         date_range(dt.date(2026, 11, 29), dt.date(2026, 11, 23))
+
+
+# Epoch minutes below, worked by hand: 1970-01-01 to 2026-01-01 is 56 years with 14 leap days
+# (1972 ... 2024), so 56 * 365 + 14 = 20454 days. Day of year counts days before the date.
+_UTC = dt.UTC
+
+
+@pytest.mark.parametrize(
+    ("name", "day", "minute", "expected", "epoch"),
+    [
+        # 2026-03-29, 02:00 CET -> 03:00 CEST: 02:30 does not exist, moves forward by the gap to
+        # 03:30 CEST (+2) = 01:30Z. Days before 29 Mar: 31 + 28 + 28 = 87, so day 20454 + 87 =
+        # 20541; 20541 * 1440 + 90 = 29_579_040 + 90.
+        (
+            "Europe/Stockholm",
+            dt.date(2026, 3, 29),
+            150,
+            dt.datetime(2026, 3, 29, 1, 30, tzinfo=_UTC),
+            29_579_130,
+        ),
+        # 2026-10-25, 03:00 CEST -> 02:00 CET: 02:30 happens twice; the first is CEST (+2) =
+        # 00:30Z. Days before 25 Oct: 273 (Jan-Sep) + 24 = 297; (20454 + 297) * 1440 + 30 =
+        # 20751 * 1440 + 30 = 29_881_440 + 30.
+        (
+            "Europe/Stockholm",
+            dt.date(2026, 10, 25),
+            150,
+            dt.datetime(2026, 10, 25, 0, 30, tzinfo=_UTC),
+            29_881_470,
+        ),
+        # 2026-11-01, 02:00 EDT -> 01:00 EST: 01:30 happens twice; the first is EDT (-4) =
+        # 05:30Z. Days before 1 Nov: 304; (20454 + 304) * 1440 + 330 = 20758 * 1440 + 330 =
+        # 29_891_520 + 330.
+        (
+            "America/New_York",
+            dt.date(2026, 11, 1),
+            90,
+            dt.datetime(2026, 11, 1, 5, 30, tzinfo=_UTC),
+            29_891_850,
+        ),
+        # Minute 1440 is the next local midnight: 2026-03-30 00:00 CEST (+2) = 2026-03-29 22:00Z,
+        # 23 h after that day began; 20541 * 1440 + 22 * 60 = 29_579_040 + 1320.
+        (
+            "Europe/Stockholm",
+            dt.date(2026, 3, 29),
+            1440,
+            dt.datetime(2026, 3, 29, 22, 0, tzinfo=_UTC),
+            29_580_360,
+        ),
+    ],
+)
+def test_wall_clock_and_epoch_minute_at_clock_changes(
+    name: str, day: dt.date, minute: int, expected: dt.datetime, epoch: int
+) -> None:
+    tz = zone(name)
+    assert wall_clock(day, minute, tz) == expected
+    assert epoch_minute(day, minute, tz) == epoch

@@ -188,11 +188,9 @@ def read_calendar(
     found: list[CalendarObject] = []
     for obj in objects:
         url = str(obj.url)
+        # A server may send a series itself; ics.load_text expands it on the client
+        # (recurring-ical-events) over the window, with the same rules as an .ics file.
         vcalendar = _vcalendar(obj, url)
-        if not server_expanded(vcalendar):
-            # The server sent the series itself: ics.load_text expands it on the client
-            # (recurring-ical-events) over the window, with the same rules as an .ics file.
-            _log.debug("CalDAV server did not expand %s; expanding on the client", url)
         etag = getattr(obj, "etag", None)
         found.append(
             CalendarObject(

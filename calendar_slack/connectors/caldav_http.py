@@ -27,6 +27,7 @@ from caldav.lib.http_sync import requests as http_library
 from caldav.requests import HTTPBearerAuth
 
 from calendar_slack.connectors import retry
+from calendar_slack.connectors.ingest import one_line
 from calendar_slack.errors import (
     AuthError,
     BadInputError,
@@ -177,16 +178,16 @@ def classify_error(exc: BaseException) -> BaseException:
         if exc.status is not None:
             return _by_status(exc.status, "request", exc.url, None)
         if isinstance(exc, dav_error.NotFoundError):
-            return NotFoundError(f"CalDAV: {_one_line(exc.reason)}")
-        return ServiceError(f"CalDAV request failed: {_one_line(exc)}")
+            return NotFoundError(f"CalDAV: {one_line(exc.reason)}")
+        return ServiceError(f"CalDAV request failed: {one_line(exc)}")
     if isinstance(exc, http_library.exceptions.Timeout):
-        return retry.Retry(f"no answer in time from the CalDAV server ({_one_line(exc)})")
+        return retry.Retry(f"no answer in time from the CalDAV server ({one_line(exc)})")
     if isinstance(exc, http_library.exceptions.ConnectionError):
         return retry.Retry(f"cannot reach the CalDAV server ({_connection_reason(exc)})")
     if isinstance(exc, http_library.exceptions.RequestException):
-        return BadInputError("CalDAV request", _one_line(exc))
+        return BadInputError("CalDAV request", one_line(exc))
     if type(exc).__module__.startswith("lxml"):  # the caldav library's XML parser
-        return ServiceError(f"the CalDAV server sent XML we cannot read ({_one_line(exc)})")
+        return ServiceError(f"the CalDAV server sent XML we cannot read ({one_line(exc)})")
     return exc
 
 
@@ -222,7 +223,7 @@ def _auth_error(status: int | None, url: str | None) -> AuthError:
 
 
 def _connection_reason(exc: BaseException) -> str:
-    text = _one_line(exc)
+    text = one_line(exc)
     match = re.search(r"\[Errno -?\d+\] ([^')\"]+)", text)
     host = re.search(r"host='([^']+)', port=(\d+)", text)
     where = f"{host.group(1)}:{host.group(2)}" if host else "the server"
@@ -234,10 +235,6 @@ def _host(url: str | None) -> str:
         return "the CalDAV server"
     parts = urlsplit(str(url))
     return parts.netloc or str(url)
-
-
-def _one_line(value: object) -> str:
-    return " ".join(str(value).split())
 
 
 class Connection:

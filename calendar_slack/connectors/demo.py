@@ -42,7 +42,7 @@ from calendar_slack.classify import EventFacts
 from calendar_slack.connectors.base import Loaded, LoadRequest
 from calendar_slack.connectors.ingest import Collector, Instance, to_utc
 from calendar_slack.errors import BadInputError
-from calendar_slack.workhours import date_range, parse_span, zone
+from calendar_slack.workhours import date_range, parse_span, wall_clock, zone
 
 SOURCE: Final = "demo"
 CALENDAR: Final = "demo"
@@ -161,7 +161,7 @@ def _instance(draft: _Draft, person: str, day: dt.date) -> Instance:
     if draft.all_day:
         start, end = to_utc(day, tz), to_utc(day + dt.timedelta(days=1), tz)
     else:
-        start, end = _wall(day, draft.start, tz), _wall(day, draft.end, tz)
+        start, end = wall_clock(day, draft.start, tz), wall_clock(day, draft.end, tz)
     facts = EventFacts(
         cancelled=draft.cancelled,
         response=draft.response,
@@ -170,11 +170,6 @@ def _instance(draft: _Draft, person: str, day: dt.date) -> Instance:
         title=draft.title,
     )
     return Instance(person, CALENDAR, f"{draft.slug}-{day:%Y%m%d}", start, end, facts, draft.series)
-
-
-def _wall(day: dt.date, minute: int, tz: ZoneInfo) -> dt.datetime:
-    """The UTC instant of wall-clock `minute` (< 1440) of local `day` in `tz`."""
-    return to_utc(dt.datetime.combine(day, dt.time(minute // 60, minute % 60)), tz)
 
 
 def _team_meetings(seed: int, day: dt.date) -> list[_Shared]:
@@ -356,7 +351,7 @@ def _home_span(draft: _Draft, home: str, day: dt.date) -> tuple[int, int]:
     midnight = to_utc(day, _zone(home))
     spans = []
     for minute in (draft.start, draft.end):
-        instant = _wall(day, minute, _zone(draft.zone))
+        instant = wall_clock(day, minute, _zone(draft.zone))
         spans.append(int((instant - midnight).total_seconds() // 60))
     return spans[0], spans[1]
 

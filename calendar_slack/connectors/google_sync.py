@@ -25,6 +25,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from calendar_slack.connectors.google_client import GoogleClient
+from calendar_slack.connectors.ingest import utc_iso
 from calendar_slack.connectors.remote import SyncState
 from calendar_slack.errors import SyncResetError
 
@@ -72,7 +73,7 @@ class Window:
         return self.start <= other.start and other.end <= self.end
 
     def dump(self) -> str:
-        return f"{_iso(self.start)}/{_iso(self.end)}"
+        return f"{utc_iso(self.start)}/{utc_iso(self.end)}"
 
     @staticmethod
     def parse(text: str | None) -> Window | None:
@@ -156,8 +157,8 @@ def _listing(
     if token is not None:
         params["syncToken"] = token
     else:
-        params["timeMin"] = _iso(window.start)
-        params["timeMax"] = _iso(window.end)
+        params["timeMin"] = utc_iso(window.start)
+        params["timeMax"] = utc_iso(window.end)
     page = state.get(key + ":page")
     pages = 0
     what = f"listing events of calendar {calendar!r}"
@@ -200,7 +201,3 @@ def _apply(cache: EventCache, key: str, item: Mapping[str, Any]) -> None:
         if known is not None:
             event = {**known, **event}
     cache.put(key, event)
-
-
-def _iso(moment: pd.Timestamp) -> str:
-    return moment.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")

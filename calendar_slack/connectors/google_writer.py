@@ -16,13 +16,15 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Mapping
-from typing import Any, get_args
+from typing import Any
 
 import pandas as pd
 
+from calendar_slack.blocks import BLOCK_KINDS
 from calendar_slack.connectors.google_client import AlreadyExistsError, GoogleClient
 from calendar_slack.connectors.google_map import GOOGLE_TAG, is_ours, private_properties
 from calendar_slack.connectors.google_sync import list_events
+from calendar_slack.connectors.ingest import utc_iso
 from calendar_slack.connectors.remote import (
     TAG_KEY,
     TAG_KIND,
@@ -74,8 +76,8 @@ class GoogleBlockWriter:
             "calendarId": self.calendar,
             "singleEvents": True,
             "privateExtendedProperty": [f"{GOOGLE_TAG}=1"],
-            "timeMin": _iso(_utc(start, "list window start")),
-            "timeMax": _iso(_utc(end, "list window end")),
+            "timeMin": utc_iso(_utc(start, "list window start")),
+            "timeMax": utc_iso(_utc(end, "list window end")),
             "maxResults": self.client.page_size,
         }
         blocks: list[RemoteBlock] = []
@@ -236,8 +238,8 @@ class GoogleBlockWriter:
         return {
             "summary": block.title,
             "description": block.description,
-            "start": {"dateTime": _iso(start)},
-            "end": {"dateTime": _iso(end)},
+            "start": {"dateTime": utc_iso(start)},
+            "end": {"dateTime": utc_iso(end)},
             "transparency": "transparent" if block.show_as == "free" else "opaque",
         }
 
@@ -282,9 +284,8 @@ def _remote_block(event: Mapping[str, Any]) -> RemoteBlock | None:
     start, end = event.get("start") or {}, event.get("end") or {}
     if "dateTime" not in start or "dateTime" not in end:
         return None
-    kinds: tuple[str, ...] = get_args(BlockKind)
     kind_text = private.get(TAG_KIND, "focus")
-    kind: BlockKind = kind_text if kind_text in kinds else "focus"  # type: ignore[assignment]
+    kind: BlockKind = kind_text if kind_text in BLOCK_KINDS else "focus"  # type: ignore[assignment]
     return RemoteBlock(
         key=private.get(TAG_KEY, ""),
         remote_id=str(event["id"]),
@@ -301,7 +302,3 @@ def _utc(moment: pd.Timestamp, what: str) -> pd.Timestamp:
     if moment.tzinfo is None:
         raise BadInputError(what, "has no time zone (expected a UTC instant)")
     return moment.tz_convert("UTC")
-
-
-def _iso(moment: pd.Timestamp) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

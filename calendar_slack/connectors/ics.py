@@ -55,7 +55,14 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from calendar_slack.classify import EventFacts
 from calendar_slack.connectors.base import Loaded, LoadRequest
-from calendar_slack.connectors.ingest import Collector, Instance, to_utc, utc_iso
+from calendar_slack.connectors.ingest import (
+    Collector,
+    Instance,
+    int_or_zero,
+    one_line,
+    to_utc,
+    utc_iso,
+)
 from calendar_slack.errors import BadInputError
 from calendar_slack.workhours import zone
 
@@ -139,7 +146,7 @@ def load_text(
         end_raw = occurrence["DTEND"].dt if "DTEND" in occurrence else start_raw
         start, end = to_utc(start_raw, tz), to_utc(end_raw, tz)
         event_id = f"{uid}/{utc_iso(start)}"
-        rank = (_int(occurrence.get("SEQUENCE")), _int(occurrence.get(_POSITION)))
+        rank = (int_or_zero(occurrence.get("SEQUENCE")), int_or_zero(occurrence.get(_POSITION)))
         if event_id in best and best[event_id][0] > rank:
             continue
         instance = Instance(
@@ -184,9 +191,9 @@ def _fetch(url: str, what: str) -> str:
     except httpx.TimeoutException:
         raise BadInputError(what, f"did not answer within {FETCH_TIMEOUT_S:g} s") from None
     except httpx.InvalidURL as exc:
-        raise BadInputError(what, f"is not a valid URL ({_one_line(exc)})") from None
+        raise BadInputError(what, f"is not a valid URL ({one_line(exc)})") from None
     except httpx.HTTPError as exc:
-        raise BadInputError(what, f"cannot be fetched ({_one_line(exc)})") from None
+        raise BadInputError(what, f"cannot be fetched ({one_line(exc)})") from None
     if not response.is_success:
         reason = f"{response.status_code} {response.reason_phrase}".strip()
         raise BadInputError(what, f"answered HTTP {reason}")
@@ -217,12 +224,12 @@ def _parse(text: str, what: str) -> list[Any]:
     try:
         components = list(icalendar.Calendar.from_ical(body, multiple=True))
     except ValueError as exc:  # icalendar's parse errors, InvalidCalendar among them
-        raise BadInputError(what, f"has malformed content ({_one_line(exc)})") from None
+        raise BadInputError(what, f"has malformed content ({one_line(exc)})") from None
     except (AttributeError, TypeError, KeyError) as exc:
         # icalendar trips over some malformed input (a repeated parameter or TZID, an unnamed
         # component) with these instead of a ValueError.
         raise BadInputError(
-            what, f"has malformed content ({type(exc).__name__}: {_one_line(exc)})"
+            what, f"has malformed content ({type(exc).__name__}: {one_line(exc)})"
         ) from None
     if not components:
         raise BadInputError(what, "is incomplete (a BEGIN: has no matching END:)")
@@ -272,7 +279,7 @@ def _prepare(components: Sequence[Any], what: str) -> _Prepared:
         if any(name in event for name in ("RRULE", "RDATE", "RECURRENCE-ID")):
             recurring.add(uid)
         key = (uid, _recurrence_key(event))
-        rank = (_int(event.get("SEQUENCE")), position)
+        rank = (int_or_zero(event.get("SEQUENCE")), position)
         if key not in chosen or chosen[key][0] < rank:
             chosen[key] = (rank, event)
     calendar = icalendar.Calendar()  # times are already resolved: no VTIMEZONE needed
@@ -301,9 +308,9 @@ def _check_errors(component: Any, what: str, label: str) -> None:
     """icalendar keeps going past broken properties and lines; we refuse them, naming the first."""
     for prop, message in getattr(component, "errors", ()):
         if prop == "RRULE":
-            raise BadInputError(what, f"has a bad RRULE in {label} ({_one_line(message)})")
+            raise BadInputError(what, f"has a bad RRULE in {label} ({one_line(message)})")
         where = f"{prop}: " if prop else ""
-        raise BadInputError(what, f"has malformed content in {label} ({where}{_one_line(message)})")
+        raise BadInputError(what, f"has malformed content in {label} ({where}{one_line(message)})")
 
 
 def _check_event(event: Any, what: str, label: str, defined: set[str]) -> None:
@@ -405,12 +412,12 @@ def _expand(calendar: Any, request: LoadRequest, what: str) -> list[Any]:
     try:
         return list(recurring_ical_events.of(calendar).between(start, end))
     except recurring_ical_events.BadRuleStringFormat as exc:
-        raise BadInputError(what, f"has a bad RRULE ({_one_line(exc)})") from None
+        raise BadInputError(what, f"has a bad RRULE ({one_line(exc)})") from None
     except (ValueError, TypeError, OverflowError) as exc:
         # recurring_ical_events.InvalidCalendar is a ValueError; dateutil raises ValueError for
         # rules it cannot expand, TypeError when a file mixes floating and zoned times in one
         # series, OverflowError for dates beyond year 9999.
-        raise BadInputError(what, f"has malformed content ({_one_line(exc)})") from None
+        raise BadInputError(what, f"has malformed content ({one_line(exc)})") from None
 
 
 def _facts(occurrence: Any, me: str | None, *, all_day: bool) -> EventFacts:
@@ -471,14 +478,3 @@ def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return list(value) if isinstance(value, list) else [value]
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value) if value is not None else 0
-    except (TypeError, ValueError):
-        return 0
-
-
-def _one_line(value: object) -> str:
-    return " ".join(str(value).split())

@@ -28,6 +28,7 @@ import pandas as pd
 from calendar_slack import schema
 from calendar_slack.classify import EventFacts, Kind, classify
 from calendar_slack.connectors.base import Loaded, LoadRequest
+from calendar_slack.workhours import wall_clock
 
 #: Keys of `Loaded.dropped` that the collector fills.
 CANCELLED = "cancelled"
@@ -44,12 +45,28 @@ def to_utc(value: dt.datetime | dt.date, tz: ZoneInfo) -> dt.datetime:
     if isinstance(value, dt.datetime):
         local = value if value.tzinfo is not None else value.replace(tzinfo=tz)
         return local.astimezone(dt.UTC)
-    return dt.datetime.combine(value, dt.time(), tz).astimezone(dt.UTC)
+    return wall_clock(value, 0, tz)
 
 
 def utc_iso(value: dt.datetime) -> str:
     """'2026-11-23T09:00:00Z': the instant in UTC, to the second, for stable ids."""
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def one_line(value: object) -> str:
+    """`value` as text on one line: every run of whitespace (newlines included) becomes one space.
+
+    For error messages built from library exceptions, which often span several lines.
+    """
+    return " ".join(str(value).split())
+
+
+def int_or_zero(value: Any) -> int:
+    """`int(value)`, or 0 when it is missing or not a number (e.g. an ICS SEQUENCE)."""
+    try:
+        return int(value) if value is not None else 0
+    except (TypeError, ValueError):
+        return 0
 
 
 @dataclass(frozen=True)

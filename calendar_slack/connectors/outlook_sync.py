@@ -29,6 +29,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
+from calendar_slack.connectors.ingest import utc_iso
 from calendar_slack.connectors.outlook_graph import GraphClient, Json
 from calendar_slack.connectors.outlook_map import EXPAND_TAG, KEPT_FIELDS, prune, tag_filter, tag_of
 from calendar_slack.connectors.remote import SyncState
@@ -81,7 +82,7 @@ class Events:
 
 
 def window_params(start: pd.Timestamp, end: pd.Timestamp) -> dict[str, str]:
-    return {"startDateTime": iso(start), "endDateTime": iso(end)}
+    return {"startDateTime": utc_iso(start), "endDateTime": utc_iso(end)}
 
 
 def read_calendar(
@@ -154,11 +155,11 @@ class _Saved:
 
     @staticmethod
     def fresh(start: pd.Timestamp, end: pd.Timestamp) -> _Saved:
-        return _Saved((iso(start), iso(end)))
+        return _Saved((utc_iso(start), utc_iso(end)))
 
     @staticmethod
     def load(text: str | None, start: pd.Timestamp, end: pd.Timestamp) -> _Saved:
-        window = (iso(start), iso(end))
+        window = (utc_iso(start), utc_iso(end))
         if not text:
             return _Saved(window)
         try:
@@ -224,8 +225,3 @@ def _values(page: Mapping[str, Any]) -> list[Json]:
     if not isinstance(value, list):
         raise ServiceError("Microsoft Graph sent a page without a value list.")
     return [dict(v) for v in value if isinstance(v, Mapping)]
-
-
-def iso(moment: pd.Timestamp) -> str:
-    """'2026-03-02T09:00:00Z' (Graph reads ISO 8601 with Z)."""
-    return pd.Timestamp(moment).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from calendar_slack.blocks import BLOCK_KINDS
+from calendar_slack.connectors.ingest import utc_iso
 from calendar_slack.connectors.outlook_graph import GraphClient, Json, Tries
 from calendar_slack.connectors.outlook_map import (
     EXPAND_TAG,
@@ -28,13 +30,12 @@ from calendar_slack.connectors.outlook_map import (
     tag_of,
     tag_properties,
 )
-from calendar_slack.connectors.outlook_sync import CalendarRef, iso, tagged
-from calendar_slack.connectors.remote import BlockKind, BlockWrite, RemoteBlock, ShowAs
+from calendar_slack.connectors.outlook_sync import CalendarRef, tagged
+from calendar_slack.connectors.remote import BlockKind, BlockWrite, RemoteBlock, ShowAs, matches
 from calendar_slack.errors import BadInputError, ConflictError, NotFoundError, ServiceError
 
 #: Namespace of transactionIds (fixed: changing it would defeat Graph's deduplication).
 TRANSACTION_NAMESPACE = uuid.UUID("5f0c1c55-3f5e-5a57-9d0b-6b7f3c0a1e42")
-KINDS: tuple[BlockKind, ...] = ("focus", "buffer", "reflection", "lunch")
 _UTC = ZoneInfo("UTC")
 
 
@@ -88,7 +89,7 @@ class OutlookBlockWriter:
         except ConflictError:
             if tries.count > 1:  # our timed-out first attempt may be what changed the etag
                 again = self._fetch(remote.remote_id)
-                if again is not None and _same(_remote_block(again), block):
+                if again is not None and matches(_remote_block(again), block):
                     return _remote_block(again)
             raise
         return _remote_block(_present(event, "updating a block"), block)
@@ -145,15 +146,15 @@ class OutlookBlockWriter:
         return {"Prefer": self.client.prefer()}
 
     def _body(self, block: BlockWrite) -> Json:
-        if block.kind not in KINDS:
+        if block.kind not in BLOCK_KINDS:
             raise BadInputError(f"block {block.key}", f"has unknown kind {block.kind!r}")
         if _utc(block.end) <= _utc(block.start):
             raise BadInputError(f"block {block.key}", "ends before it starts")
         return {
             "subject": block.title,
             "body": {"contentType": "text", "content": block.description},
-            "start": {"dateTime": iso(block.start), "timeZone": "UTC"},
-            "end": {"dateTime": iso(block.end), "timeZone": "UTC"},
+            "start": {"dateTime": utc_iso(block.start), "timeZone": "UTC"},
+            "end": {"dateTime": utc_iso(block.end), "timeZone": "UTC"},
             "showAs": block.show_as,
             "isReminderOn": False,
             "singleValueExtendedProperties": tag_properties(block.key, block.kind),
@@ -173,7 +174,7 @@ def _remote_block(event: Mapping[str, Any], block: BlockWrite | None = None) -> 
         raise BadInputError(f"Outlook event {event.get('id')}", "does not carry our tag")
     key = tag[0] if tag is not None else cast(BlockWrite, block).key
     kind_text: str = tag[1] if tag is not None and tag[1] else (block.kind if block else "focus")
-    kind: BlockKind = next((k for k in KINDS if k == kind_text), "focus")
+    kind = cast(BlockKind, kind_text) if kind_text in BLOCK_KINDS else "focus"
     what = f"Outlook event {event.get('id')}"
     start = event_time(event.get("start"), False, _UTC, f"{what} start")
     end = event_time(event.get("end"), False, _UTC, f"{what} end")
@@ -188,16 +189,6 @@ def _remote_block(event: Mapping[str, Any], block: BlockWrite | None = None) -> 
         title=str(event.get("subject") or ""),
         show_as=show_as,
         etag=str(etag) if etag else None,
-    )
-
-
-def _same(remote: RemoteBlock, block: BlockWrite) -> bool:
-    return (
-        remote.key == block.key
-        and remote.start == _utc(block.start)
-        and remote.end == _utc(block.end)
-        and remote.title == block.title
-        and remote.show_as == block.show_as
     )
 
 

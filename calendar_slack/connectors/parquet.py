@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from calendar_slack import schema
 from calendar_slack.connectors.base import Loaded, LoadRequest
+from calendar_slack.connectors.ingest import one_line
 from calendar_slack.errors import BadInputError
 
 
@@ -63,7 +64,7 @@ def load(argument: str, request: LoadRequest) -> Loaded:
         _check_categories(raw)
         events = schema.validate(schema.coerce(raw.reset_index(drop=True)))
     except BadInputError as exc:
-        raise BadInputError(what, _one_line(exc.cause)) from None
+        raise BadInputError(what, one_line(exc.cause)) from None
     start, end = request.start, request.end
     inside = ((events["start"] < end) & (events["end"] > start)).to_numpy()
     events = events[inside].reset_index(drop=True)
@@ -81,7 +82,7 @@ def _read(path: Path, what: str) -> pd.DataFrame:
         return pd.read_parquet(path, engine="pyarrow")
     except (OSError, ValueError, TypeError, pa.ArrowException) as exc:
         raise BadInputError(
-            what, f"is not a readable Parquet file ({_one_line(str(exc))})"
+            what, f"is not a readable Parquet file ({one_line(str(exc))})"
         ) from None
 
 
@@ -98,7 +99,3 @@ def _check_categories(raw: pd.DataFrame) -> None:
             raise BadInputError(
                 "event table", f"column {name!r} has unknown value(s) {shown}; expected {expected}"
             )
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())

@@ -13,8 +13,17 @@ from typing import Protocol
 import pandas as pd
 
 from calendar_slack.blocks import BlockKind, ShowAs
+from calendar_slack.errors import BadInputError
 
-__all__ = ["BlockKind", "BlockWrite", "BlockWriter", "RemoteBlock", "ShowAs", "SyncState"]
+__all__ = [
+    "BlockKind",
+    "BlockWrite",
+    "BlockWriter",
+    "RemoteBlock",
+    "ShowAs",
+    "SyncState",
+    "matches",
+]
 
 #: The tag's name in every vendor's representation (ICS property, Google private extended
 #: property key, Graph extended property name).
@@ -48,6 +57,29 @@ class RemoteBlock:
     title: str
     show_as: ShowAs
     etag: str | None
+
+
+def matches(remote: RemoteBlock, block: BlockWrite) -> bool:
+    """Whether the calendar already holds `block` as written: key, kind, instants, title, show-as.
+
+    Writers use it after a conflicting retry, to tell "our lost first attempt landed" from "the
+    person changed the block". BadInputError when a block time has no time zone.
+    """
+    return (
+        remote.key == block.key
+        and remote.kind == block.kind
+        and remote.start == _utc(block.start, "start")
+        and remote.end == _utc(block.end, "end")
+        and remote.title == block.title
+        and remote.show_as == block.show_as
+    )
+
+
+def _utc(value: pd.Timestamp, name: str) -> pd.Timestamp:
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is None:
+        raise BadInputError(f"block {name} {value}", "has no time zone; give an aware UTC time")
+    return stamp.tz_convert("UTC")
 
 
 class BlockWriter(Protocol):

@@ -7,7 +7,7 @@ followed page by page with the token saved after each; a 503 mid-way loses nothi
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,16 +26,13 @@ from calendar_slack.connectors.caldav_sync import (
 )
 from calendar_slack.connectors.remote import MemorySyncState
 from calendar_slack.errors import ServiceError
+from tests.connectors.conftest import OTHER_PASSWORD, OTHER_USER, PASSWORD, USER
 from tests.connectors.test_caldav import (
     DECLINED,
     ENV,
     ME,
     OOO,
-    OTHER_PASSWORD,
-    OTHER_USER,
-    PASSWORD,
     SERIES,
-    USER,
     Waits,
     fill,
     policy,
@@ -45,7 +42,7 @@ from tests.connectors.test_caldav import (
     utc,
 )
 from tests.fakes.caldav_harness import make_calendar, put_raw
-from tests.fakes.radicale_server import Fault, FaultProxy, RadicaleServer, running_radicale
+from tests.fakes.radicale_server import Fault, FaultProxy, RadicaleServer
 
 BOB_ENV = {ENV_USERNAME: OTHER_USER, ENV_PASSWORD: OTHER_PASSWORD}
 # A new event: the dentist, Thu 2026-11-26 15:00Z–16:00Z, alone (a hold).
@@ -91,23 +88,6 @@ class CountingCache(MemoryObjectCache):
     def put(self, calendar: str, obj: CalendarObject) -> None:
         self.written[calendar] = self.written.get(calendar, 0) + 1
         super().put(calendar, obj)
-
-
-@pytest.fixture(scope="module")
-def radicale() -> Iterator[RadicaleServer]:
-    with running_radicale({USER: PASSWORD, OTHER_USER: OTHER_PASSWORD}) as server:
-        yield server
-
-
-@pytest.fixture
-def calendar_url(radicale: RadicaleServer) -> str:
-    return make_calendar(radicale, USER, PASSWORD, "Work")
-
-
-@pytest.fixture
-def proxy(radicale: RadicaleServer) -> Iterator[FaultProxy]:
-    with FaultProxy(radicale.url) as p:
-        yield p
 
 
 def etags_of(events: Any) -> list[Any]:

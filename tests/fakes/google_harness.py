@@ -29,7 +29,6 @@ revision 20261030, client 2.202.0); to refresh it, copy that file again.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +41,7 @@ from calendar_slack.connectors.google_client import GoogleClient
 from calendar_slack.connectors.remote import BlockWriter, MemorySyncState
 from calendar_slack.connectors.retry import RetryPolicy
 from tests.fakes.google_server import FakeGoogleCalendar
+from tests.fakes.harness import aware
 
 DISCOVERY = Path(__file__).with_name("google_discovery.json")
 
@@ -61,7 +61,7 @@ class GoogleHarness:
         self, start: pd.Timestamp, end: pd.Timestamp, title: str, attendees: int = 1
     ) -> str:
         return self.server.add_foreign_event(
-            self.calendar, _aware(start), _aware(end), title, attendees
+            self.calendar, aware(start), aware(end), title, attendees
         )
 
     def snapshot(self) -> dict[str, Any]:
@@ -109,12 +109,5 @@ def google_harness(
         yield GoogleHarness(server, client, writer, calendar, waits, state)
 
 
-def _aware(moment: pd.Timestamp) -> dt.datetime:
-    if moment.tzinfo is None:
-        raise ValueError("harness times must be time-zone aware")
-    stamp: dt.datetime = moment.tz_convert("UTC").to_pydatetime()
-    return stamp
-
-
 def _iso(moment: pd.Timestamp) -> str:
-    return _aware(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return aware(moment).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -25,7 +25,6 @@ tests/booking_harnesses.py; as a fixture: `with graph_harness() as h: yield h`.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +37,7 @@ from calendar_slack.connectors.remote import BlockWriter
 from calendar_slack.connectors.retry import RetryPolicy
 from calendar_slack.prefs import OutlookSettings
 from tests.fakes.graph_server import FakeGraph
+from tests.fakes.harness import aware
 
 
 @dataclass
@@ -58,8 +58,8 @@ class GraphHarness:
         return self.server.add_event(
             self.person,
             self.calendar,
-            start=_aware(start),
-            end=_aware(end),
+            start=aware(start),
+            end=aware(end),
             subject=title,
             attendees=guests,
         )
@@ -68,7 +68,7 @@ class GraphHarness:
         return self.server.snapshot(self.person, self.calendar)
 
     def edit_as_person(self, remote_id: str, start: pd.Timestamp, end: pd.Timestamp) -> None:
-        self.server.edit_event(remote_id, start=_aware(start), end=_aware(end))
+        self.server.edit_event(remote_id, start=aware(start), end=aware(end))
 
     def delete_as_person(self, remote_id: str) -> None:
         self.server.delete_event(remote_id)
@@ -102,10 +102,3 @@ def graph_harness(
         finally:
             client.close()
         assert not server.errors, server.errors
-
-
-def _aware(moment: pd.Timestamp) -> dt.datetime:
-    if moment.tzinfo is None:
-        raise ValueError("harness times must be time-zone aware")
-    stamp: dt.datetime = moment.tz_convert("UTC").to_pydatetime()
-    return stamp

@@ -7,6 +7,7 @@ this protocol and runs against all three.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Protocol
 
 import pandas as pd
@@ -37,3 +38,11 @@ class CalendarHarness(Protocol):
     def delete_as_person(self, remote_id: str) -> None:
         """The person deletes one of our blocks in their calendar app."""
         ...
+
+
+def aware(moment: pd.Timestamp) -> dt.datetime:
+    """A harness time as a UTC datetime; naive times are a test bug and raise ValueError."""
+    if moment.tzinfo is None:
+        raise ValueError("harness times must be time-zone aware")
+    stamp: dt.datetime = moment.tz_convert("UTC").to_pydatetime()
+    return stamp
